@@ -1,0 +1,49 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from networks.models import Member, Network, NetworkRole, Relationship, Tag
+
+
+class NetworkRoleInline(admin.TabularInline):
+    model = NetworkRole
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Network)
+class NetworkAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [NetworkRoleInline]
+
+
+@admin.register(NetworkRole)
+class NetworkRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "network", "role"]
+    list_filter = ["role", "network"]
+    search_fields = ["user__username", "network__name"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "network"]
+    list_filter = ["network"]
+    search_fields = ["name"]
+
+
+@admin.register(Member)
+class MemberAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "email", "community", "network", "archived_at"]
+    list_filter = ["kind", "network", "community"]
+    search_fields = ["name", "email"]
+    filter_horizontal = ["organisations", "tags"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Relationship)
+class RelationshipAdmin(SimpleHistoryAdmin):
+    list_display = ["source", "target", "kind", "strength", "direction", "provenance", "ended_on"]
+    list_filter = ["provenance", "direction", "network"]
+    search_fields = ["source__name", "target__name", "kind"]
+    raw_id_fields = ["source", "target"]

@@ -1,0 +1,216 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class Network(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    purpose = models.TextField(
+        help_text="The common purpose that holds this network together, in a sentence or two."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("networks:network-detail", kwargs={"slug": self.slug})
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    REVIEWER = "reviewer", "Reviewer"
+    FACILITATOR = "facilitator", "Facilitator"
+    MEMBER = "member", "Member"
+
+
+class NetworkRole(models.Model):
+    """A user's role in one network; a user may hold several roles in the same network."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="network_roles")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "user", "role"], name="networkrole_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.network}"
+
+
+class Tag(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "network", name="tag_unique_name_per_network"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def people(self):
+        return self.filter(kind=Member.Kind.PERSON)
+
+    def organisations(self):
+        return self.filter(kind=Member.Kind.ORGANISATION)
+
+
+class Member(models.Model):
+    """A person or an organisation: an element of the network map."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="members")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    organisations = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="people",
+        limit_choices_to={"kind": "organisation"},
+        help_text="Organisations this person is affiliated with.",
+    )
+    community = models.CharField(max_length=120, blank=True, help_text="Community or place.")
+    location = models.CharField(max_length=120, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="members")
+    description = models.TextField(blank=True)
+    joined_on = models.DateField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        help_text="The login of this person, if they have one.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[organisations, tags])
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "network",
+                condition=~Q(email=""),
+                name="member_unique_email_per_network",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["network", "kind"]),
+            models.Index(fields=["network", "community"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("networks:member-detail", kwargs={"slug": self.network.slug, "pk": self.pk})
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.kind == self.Kind.ORGANISATION
+
+
+class RelationshipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_on__isnull=True)
+
+    def involving(self, member):
+        return self.filter(Q(source=member) | Q(target=member))
+
+
+class Relationship(models.Model):
+    """A tie between two members of the same network."""
+
+    class Direction(models.TextChoices):
+        UNDIRECTED = "undirected", "Undirected"
+        DIRECTED = "directed", "Directed"
+        MUTUAL = "mutual", "Mutual"
+
+    class Provenance(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        IMPORT = "import", "Imported"
+        SUGGESTION = "suggestion", "Accepted suggestion"
+        FUND = "fund", "Innovation fund"
+        CLUSTER = "cluster", "Learning cluster"
+        SURVEY = "survey", "Survey"
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="relationships")
+    source = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="ties_out")
+    target = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="ties_in")
+    kind = models.CharField("type", max_length=60, default="knows")
+    strength = models.PositiveSmallIntegerField(default=3, help_text="1 (weak) to 5 (strong).")
+    direction = models.CharField(max_length=12, choices=Direction.choices, default=Direction.UNDIRECTED)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    provenance = models.CharField(max_length=12, choices=Provenance.choices, default=Provenance.MANUAL)
+    provenance_detail = models.CharField(
+        max_length=200, blank=True, help_text="Where it came from, e.g. the fund round or cluster."
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = RelationshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source=F("target")), name="relationship_no_self_tie"),
+            models.CheckConstraint(
+                condition=Q(strength__gte=1, strength__lte=5), name="relationship_strength_1_to_5"
+            ),
+            models.UniqueConstraint(
+                fields=["source", "target", "kind"],
+                condition=Q(ended_on__isnull=True),
+                name="relationship_one_active_per_type",
+            ),
+        ]
+        indexes = [models.Index(fields=["network", "ended_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} – {self.target} ({self.kind})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None
+
+    def other(self, member: Member) -> Member:
+        return self.target if member.pk == self.source_id else self.source
+
+    def end(self, *, on=None) -> None:
+        self.ended_on = on or timezone.localdate()

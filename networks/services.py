@@ -1,0 +1,274 @@
+"""Writes to networks, members and relationships: the business rules live here.
+
+Services take the acting user (never a request), validate, write, and return what they changed.
+History rows (django-simple-history) carry the acting user.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from networks.models import Member, Network, NetworkRole, Relationship, Role, Tag
+
+UNSET = object()
+
+
+def _with_history_user(obj, user):
+    if user is not None and getattr(user, "is_authenticated", False):
+        obj._history_user = user
+    return obj
+
+
+@transaction.atomic
+def network_create(*, user, name: str, slug: str, purpose: str) -> Network:
+    """Create a network; its creator becomes its first coordinator."""
+    network = Network(name=name, slug=slug, purpose=purpose)
+    network.full_clean()
+    network.save()
+    if user is not None and user.is_authenticated:
+        NetworkRole.objects.create(network=network, user=user, role=Role.COORDINATOR)
+    return network
+
+
+def role_grant(*, network: Network, user, role: str) -> NetworkRole:
+    """Give a user a role in a network (idempotent)."""
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    obj, _ = NetworkRole.objects.get_or_create(network=network, user=user, role=role)
+    return obj
+
+
+def tags_resolve(*, network: Network, names: Iterable[str]) -> list[Tag]:
+    """The network's tags with these names (case-insensitive), created when missing."""
+    wanted: dict[str, str] = {}
+    for raw in names:
+        name = raw.strip()
+        if name:
+            wanted.setdefault(name.lower(), name)
+    if not wanted:
+        return []
+    existing = {
+        t.name.lower(): t
+        for t in Tag.objects.annotate(lname=Lower("name")).filter(network=network, lname__in=list(wanted))
+    }
+    missing = [Tag(network=network, name=name) for key, name in wanted.items() if key not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {
+            t.name.lower(): t
+            for t in Tag.objects.annotate(lname=Lower("name")).filter(network=network, lname__in=list(wanted))
+        }
+    return [existing[key] for key in wanted]
+
+
+def _check_email_free(*, network: Network, email: str, exclude_pk=None) -> None:
+    if not email:
+        return
+    clash = Member.objects.filter(network=network, email__iexact=email)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"email": "Another member of this network already has this email."})
+
+
+def _check_organisations(*, network: Network, organisations) -> list[Member]:
+    orgs = list(organisations or [])
+    for org in orgs:
+        if org.network_id != network.pk or org.kind != Member.Kind.ORGANISATION:
+            raise ValidationError({"organisations": f"{org} is not an organisation of this network."})
+    return orgs
+
+
+@transaction.atomic
+def member_create(
+    *,
+    user,
+    network: Network,
+    name: str,
+    kind: str = Member.Kind.PERSON,
+    email: str = "",
+    community: str = "",
+    location: str = "",
+    description: str = "",
+    joined_on=None,
+    tags: Iterable[str] = (),
+    organisations: Iterable[Member] = (),
+) -> Member:
+    """Add a member (person or organisation) to a network."""
+    email = (email or "").strip()
+    _check_email_free(network=network, email=email)
+    orgs = _check_organisations(network=network, organisations=organisations)
+    if orgs and kind != Member.Kind.PERSON:
+        raise ValidationError({"organisations": "Only people can be affiliated with organisations."})
+    member = Member(
+        network=network,
+        kind=kind,
+        name=name.strip(),
+        email=email,
+        community=community.strip(),
+        location=location.strip(),
+        description=description,
+        joined_on=joined_on or timezone.localdate(),
+    )
+    member.full_clean(exclude=["network", "organisations", "tags", "user"])
+    _with_history_user(member, user).save()
+    if orgs:
+        member.organisations.set(orgs)
+    tag_objs = tags_resolve(network=network, names=tags)
+    if tag_objs:
+        member.tags.set(tag_objs)
+    return member
+
+
+@transaction.atomic
+def member_update(*, user, member: Member, tags=None, organisations=None, **fields) -> Member:
+    """Change a member's fields; tags and organisations are replaced when given."""
+    allowed = {"name", "kind", "email", "community", "location", "description", "joined_on"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown member fields: {', '.join(sorted(unknown))}")
+    if "email" in fields:
+        fields["email"] = (fields["email"] or "").strip()
+        _check_email_free(network=member.network, email=fields["email"], exclude_pk=member.pk)
+    for key, value in fields.items():
+        setattr(member, key, value.strip() if isinstance(value, str) and key != "description" else value)
+    if organisations is not None:
+        orgs = _check_organisations(network=member.network, organisations=organisations)
+        if orgs and member.kind != Member.Kind.PERSON:
+            raise ValidationError({"organisations": "Only people can be affiliated with organisations."})
+    member.full_clean(exclude=["network", "organisations", "tags", "user"])
+    _with_history_user(member, user).save()
+    if organisations is not None:
+        member.organisations.set(orgs)
+    if tags is not None:
+        member.tags.set(tags_resolve(network=member.network, names=tags))
+    return member
+
+
+def member_archive(*, user, member: Member) -> Member:
+    """Archive a member: kept with their history, left out of lists and metrics."""
+    if member.archived_at is None:
+        member.archived_at = timezone.now()
+        _with_history_user(member, user).save(update_fields=["archived_at", "updated_at"])
+    return member
+
+
+def member_unarchive(*, user, member: Member) -> Member:
+    """Bring an archived member back."""
+    if member.archived_at is not None:
+        member.archived_at = None
+        _with_history_user(member, user).save(update_fields=["archived_at", "updated_at"])
+    return member
+
+
+def active_tie_between(*, source: Member, target: Member, kind: str, exclude_pk=None):
+    """The active tie of this type between the two members, either way round, if any."""
+    qs = Relationship.objects.active().filter(
+        Q(source=source, target=target) | Q(source=target, target=source), kind=kind
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.first()
+
+
+def _validate_tie(*, network: Network, source: Member, target: Member, strength: int) -> None:
+    errors = {}
+    if source.network_id != network.pk:
+        errors["source"] = "This member belongs to another network."
+    if target.network_id != network.pk:
+        errors["target"] = "This member belongs to another network."
+    if source.pk == target.pk:
+        errors["target"] = "A member cannot have a relationship with themselves."
+    if not isinstance(strength, int) or not 1 <= strength <= 5:
+        errors["strength"] = "Strength must be a whole number from 1 to 5."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def relationship_add(
+    *,
+    user,
+    network: Network,
+    source: Member,
+    target: Member,
+    kind: str = "knows",
+    strength: int = 3,
+    direction: str = Relationship.Direction.UNDIRECTED,
+    started_on=None,
+    provenance: str = Relationship.Provenance.MANUAL,
+    provenance_detail: str = "",
+    notes: str = "",
+) -> Relationship:
+    """Tie two members of a network; refuses a second active tie of the same type between them."""
+    kind = (kind or "knows").strip().lower()
+    _validate_tie(network=network, source=source, target=target, strength=strength)
+    if active_tie_between(source=source, target=target, kind=kind):
+        raise ValidationError(
+            {"target": f"{source} and {target} already have an active '{kind}' relationship."}
+        )
+    tie = Relationship(
+        network=network,
+        source=source,
+        target=target,
+        kind=kind,
+        strength=strength,
+        direction=direction,
+        started_on=started_on or timezone.localdate(),
+        provenance=provenance,
+        provenance_detail=provenance_detail,
+        notes=notes,
+    )
+    tie.full_clean(exclude=["network", "source", "target"])
+    try:
+        with transaction.atomic():
+            _with_history_user(tie, user).save()
+    except IntegrityError:
+        # A concurrent writer added the same tie between our check and our insert.
+        raise ValidationError(
+            {"target": f"{source} and {target} already have an active '{kind}' relationship."}
+        ) from None
+    return tie
+
+
+@transaction.atomic
+def relationship_update(*, user, relationship: Relationship, **fields) -> Relationship:
+    """Change a tie's type, strength, direction, dates or notes."""
+    allowed = {"kind", "strength", "direction", "started_on", "notes"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown relationship fields: {', '.join(sorted(unknown))}")
+    if "kind" in fields:
+        fields["kind"] = (fields["kind"] or "knows").strip().lower()
+    for key, value in fields.items():
+        setattr(relationship, key, value)
+    _validate_tie(
+        network=relationship.network,
+        source=relationship.source,
+        target=relationship.target,
+        strength=relationship.strength,
+    )
+    if relationship.is_active and active_tie_between(
+        source=relationship.source,
+        target=relationship.target,
+        kind=relationship.kind,
+        exclude_pk=relationship.pk,
+    ):
+        raise ValidationError({"kind": "These members already have an active relationship of this type."})
+    relationship.full_clean(exclude=["network", "source", "target"])
+    _with_history_user(relationship, user).save()
+    return relationship
+
+
+def relationship_end(*, user, relationship: Relationship, ended_on=None) -> Relationship:
+    """End a tie (kept for history, left out of metrics)."""
+    if relationship.ended_on is None:
+        relationship.end(on=ended_on)
+        if relationship.started_on and relationship.ended_on < relationship.started_on:
+            raise ValidationError({"ended_on": "A relationship cannot end before it started."})
+        _with_history_user(relationship, user).save(update_fields=["ended_on", "updated_at"])
+    return relationship

@@ -1,0 +1,70 @@
+"""Shared fixtures: the personas alice (coordinator), bob (member) and charlie (outsider).
+
+With WEAVER_REQUIRE_SERVICES=1 (set by .ci/run) the suite refuses to run on SQLite and tests
+marked `services` fail instead of skipping when PostgreSQL or Redis is missing.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from networks.models import Role
+from tests.factories import NetworkFactory, RoleFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("WEAVER_REQUIRE_SERVICES") == "1"
+
+
+def services_missing() -> str | None:
+    """Why the real-services tests cannot run here, or None when PostgreSQL and Redis are configured."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "needs DATABASE_URL pointing at PostgreSQL"
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        return "needs CELERY_BROKER_URL pointing at Redis"
+    return None
+
+
+def pytest_configure(config):
+    reason = services_missing()
+    if REQUIRE_SERVICES and reason:
+        raise pytest.UsageError(f"WEAVER_REQUIRE_SERVICES=1: the suite {reason}")
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = services_missing()
+    if reason is None:
+        return
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def network(db):
+    return NetworkFactory(name="Healthy Valleys", slug="healthy-valleys")
+
+
+@pytest.fixture
+def other_network(db):
+    return NetworkFactory(name="Elsewhere", slug="elsewhere")
+
+
+@pytest.fixture
+def alice(network):
+    user = UserFactory(username="alice")
+    RoleFactory(network=network, user=user, role=Role.COORDINATOR)
+    return user
+
+
+@pytest.fixture
+def bob(network):
+    user = UserFactory(username="bob")
+    RoleFactory(network=network, user=user, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def charlie(other_network):
+    user = UserFactory(username="charlie")
+    RoleFactory(network=other_network, user=user, role=Role.COORDINATOR)
+    return user

@@ -1,0 +1,7 @@
+"""The REST API's routes under /api/v1/; each app contributes its own router."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("networks.api_urls")),
+]

@@ -1,0 +1,20 @@
+"""The Celery app. Periodic jobs are listed here, in code (not in the database)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weaver.settings")
+
+app = Celery("weaver")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job, in one place.
+app.conf.beat_schedule = {
+    "celery-results-cleanup": {
+        "task": "celery.backend_cleanup",
+        "schedule": crontab(hour=4, minute=0),
+    },
+}
