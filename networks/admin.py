@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from networks.models import Member, Network, NetworkRole, Relationship, Tag
+from networks.models import ImportBatch, ImportFile, Member, Network, NetworkRole, Relationship, Tag
 
 
 class NetworkRoleInline(admin.TabularInline):
@@ -47,3 +47,17 @@ class RelationshipAdmin(SimpleHistoryAdmin):
     list_filter = ["provenance", "direction", "network"]
     search_fields = ["source__name", "target__name", "kind"]
     raw_id_fields = ["source", "target"]
+
+
+class ImportFileInline(admin.TabularInline):
+    model = ImportFile
+    extra = 0
+    fields = ["name"]
+    readonly_fields = ["name"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "network", "status", "created_by", "created_at", "applied_at"]
+    list_filter = ["status", "network"]
+    inlines = [ImportFileInline]
