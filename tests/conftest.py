@@ -68,3 +68,23 @@ def charlie(other_network):
     user = UserFactory(username="charlie")
     RoleFactory(network=other_network, user=user, role=Role.COORDINATOR)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_by_default(settings):
+    """Unit tests run tasks in-process; tests of real workers start their own (tests/workers.py)."""
+    from weaver.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def real_broker(_celery_eager_by_default):
+    """Send tasks to the configured broker (Redis in CI) instead of running them in-process."""
+    from weaver.celery import app
+
+    app.conf.task_always_eager = False
+    yield app
