@@ -267,8 +267,18 @@ def relationship_update(*, user, relationship: Relationship, **fields) -> Relati
 def relationship_end(*, user, relationship: Relationship, ended_on=None) -> Relationship:
     """End a tie (kept for history, left out of metrics)."""
     if relationship.ended_on is None:
-        relationship.end(on=ended_on)
-        if relationship.started_on and relationship.ended_on < relationship.started_on:
+        ended_on = ended_on or timezone.localdate()
+        if relationship.started_on and ended_on < relationship.started_on:
             raise ValidationError({"ended_on": "A relationship cannot end before it started."})
+        relationship.end(on=ended_on)
         _with_history_user(relationship, user).save(update_fields=["ended_on", "updated_at"])
     return relationship
+
+
+def network_update(*, user, network: Network, name: str, purpose: str) -> Network:
+    """Rename a network or restate its purpose."""
+    network.name = name.strip()
+    network.purpose = purpose.strip()
+    network.full_clean()
+    network.save(update_fields=["name", "purpose", "updated_at"])
+    return network

@@ -1,0 +1,106 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from networks import services
+from networks.models import Member, Relationship, Role
+from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
+
+
+def test_creating_a_network_makes_its_creator_a_coordinator(db, django_user_model):
+    dana = django_user_model.objects.create_user("dana")
+    network = services.network_create(user=dana, name="Rural Health", slug="rural-health", purpose="Care")
+    assert list(network.roles.values_list("user__username", "role")) == [("dana", Role.COORDINATOR)]
+
+
+def test_member_create_records_who_made_the_change(network, alice):
+    ana = services.member_create(user=alice, network=network, name=" Ana Silva ", tags=["food", "Food"])
+    records = list(ana.history.order_by("history_date"))
+    assert records[0].history_type == "+"
+    assert {r.history_user for r in records} == {alice}
+    assert ana.name == "Ana Silva"
+    assert list(ana.tags.values_list("name", flat=True)) == ["food"]
+
+
+def test_member_update_history_says_what_changed(network, alice):
+    ana = services.member_create(user=alice, network=network, name="Ana", community="North")
+    services.member_update(user=alice, member=ana, community="South")
+    latest = ana.history.first()
+    delta = latest.diff_against(latest.prev_record)
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [("community", "North", "South")]
+
+
+def test_a_second_member_with_the_same_email_is_refused_with_a_field_error(network, alice):
+    services.member_create(user=alice, network=network, name="Ana", email="ana@example.org")
+    with pytest.raises(ValidationError) as err:
+        services.member_create(user=alice, network=network, name="Ana 2", email="ANA@example.org")
+    assert "email" in err.value.message_dict
+
+
+def test_organisations_must_be_organisations_of_the_same_network(network, other_network, alice):
+    foreign = OrganisationFactory(network=other_network)
+    person = MemberFactory(network=network)
+    with pytest.raises(ValidationError) as err:
+        services.member_create(user=alice, network=network, name="Ben", organisations=[foreign])
+    assert "organisations" in err.value.message_dict
+    with pytest.raises(ValidationError):
+        services.member_create(user=alice, network=network, name="Ben", organisations=[person])
+
+
+def test_archiving_keeps_the_member_and_is_idempotent(network, alice):
+    ana = MemberFactory(network=network)
+    services.member_archive(user=alice, member=ana)
+    first = ana.archived_at
+    services.member_archive(user=alice, member=ana)
+    ana.refresh_from_db()
+    assert ana.archived_at == first
+    assert Member.objects.active().filter(pk=ana.pk).count() == 0
+    services.member_unarchive(user=alice, member=ana)
+    assert Member.objects.active().filter(pk=ana.pk).exists()
+
+
+def test_relationship_add_refuses_self_ties_and_other_networks(network, other_network, alice):
+    ana = MemberFactory(network=network)
+    stranger = MemberFactory(network=other_network)
+    with pytest.raises(ValidationError) as err:
+        services.relationship_add(user=alice, network=network, source=ana, target=ana)
+    assert "target" in err.value.message_dict
+    with pytest.raises(ValidationError) as err:
+        services.relationship_add(user=alice, network=network, source=ana, target=stranger)
+    assert "target" in err.value.message_dict
+
+
+@pytest.mark.parametrize("strength", [0, 6, "3"])
+def test_relationship_strength_must_be_a_whole_number_from_one_to_five(network, alice, strength):
+    ana, ben = MemberFactory.create_batch(2, network=network)
+    with pytest.raises(ValidationError) as err:
+        services.relationship_add(user=alice, network=network, source=ana, target=ben, strength=strength)
+    assert "strength" in err.value.message_dict
+
+
+def test_the_same_type_of_tie_the_other_way_round_is_a_duplicate(network, alice):
+    ana, ben = MemberFactory.create_batch(2, network=network)
+    services.relationship_add(user=alice, network=network, source=ana, target=ben, kind="Knows")
+    with pytest.raises(ValidationError):
+        services.relationship_add(user=alice, network=network, source=ben, target=ana, kind="knows")
+    other = services.relationship_add(user=alice, network=network, source=ben, target=ana, kind="funds")
+    assert other.kind == "funds"
+
+
+def test_ending_a_tie_keeps_it_and_allows_a_new_one(network, alice):
+    tie = RelationshipFactory(network=network, started_on=datetime.date(2026, 1, 1))
+    services.relationship_end(user=alice, relationship=tie, ended_on=datetime.date(2026, 6, 1))
+    assert tie.history.first().history_user == alice
+    again = services.relationship_add(
+        user=alice, network=network, source=tie.source, target=tie.target, kind=tie.kind
+    )
+    assert Relationship.objects.active().get(pk=again.pk)
+
+
+def test_a_tie_cannot_end_before_it_started(network, alice):
+    tie = RelationshipFactory(network=network, started_on=datetime.date(2026, 5, 1))
+    with pytest.raises(ValidationError):
+        services.relationship_end(user=alice, relationship=tie, ended_on=datetime.date(2026, 1, 1))
+    tie.refresh_from_db()
+    assert tie.ended_on is None
