@@ -1,0 +1,67 @@
+"""A session as an iCalendar (RFC 5545) invitation, written by hand: one event needs no library."""
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+from clusters.models import ClusterSession
+
+
+def _escape(text: str) -> str:
+    # RFC 5545 §3.3.11: backslash, semicolon and comma are escaped; newlines become \n.
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 5545 §3.1), never splitting a UTF-8 character."""
+    out, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        limit = 75 if not out else 74  # continuation lines start with one space
+        if size + width > limit:
+            out.append(current)
+            current, size = "", 0
+        current += char
+        size += width
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def session_ics(session: ClusterSession, *, domain: str = "weaver.local", now: datetime | None = None) -> str:
+    """The session as a one-event calendar (METHOD:REQUEST), CRLF line endings."""
+    cluster = session.cluster
+    description = session.agenda or cluster.description
+    location = session.link if session.mode == ClusterSession.Mode.VIRTUAL else session.location
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Weaver//Learning clusters//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:REQUEST",
+        "BEGIN:VEVENT",
+        f"UID:cluster-session-{session.pk}@{domain}",
+        f"SEQUENCE:{session.sequence}",
+        f"DTSTAMP:{_utc(now or timezone.now())}",
+        f"DTSTART:{_utc(session.starts_at)}",
+        f"DTEND:{_utc(session.ends_at)}",
+        f"SUMMARY:{_escape(session.display_title)}",
+    ]
+    if description:
+        lines.append(f"DESCRIPTION:{_escape(description)}")
+    if location:
+        lines.append(f"LOCATION:{_escape(location)}")
+    if session.link:
+        lines.append(f"URL:{session.link}")
+    lines += ["STATUS:CONFIRMED", "END:VEVENT", "END:VCALENDAR"]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

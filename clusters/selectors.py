@@ -1,0 +1,119 @@
+"""Reads that span models: organisation ties for candidates, warnings and the cluster's figures."""
+
+from collections import defaultdict
+from itertools import combinations
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from clusters.models import (
+    ASSISTING_GROUP_SIZE,
+    CLUSTER_SIZE,
+    Attendance,
+    FollowUp,
+    LearningCluster,
+    PeerAssist,
+    SessionTieEffect,
+)
+from networks.models import Member, Network, Relationship
+
+
+def organisation_neighbours(*, network: Network, organisation_ids: set[int]) -> dict[int, set[int]]:
+    """Which of these organisations are tied, directly or through their people (DESIGN.md's org view)."""
+    wanted = set(organisation_ids)
+    affiliation: dict[int, set[int]] = defaultdict(set)
+    for person_id, org_id in Member.organisations.through.objects.filter(
+        from_member__network=network,
+        from_member__archived_at__isnull=True,
+        to_member_id__in=wanted,
+    ).values_list("from_member_id", "to_member_id"):
+        affiliation[person_id].add(org_id)
+
+    def orgs_of(member_id: int) -> set[int]:
+        return {member_id} if member_id in wanted else affiliation.get(member_id, set())
+
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    ties = Relationship.objects.active().filter(
+        network=network, source__archived_at__isnull=True, target__archived_at__isnull=True
+    )
+    for source_id, target_id in ties.values_list("source_id", "target_id").iterator():
+        for a in orgs_of(source_id):
+            for b in orgs_of(target_id):
+                if a != b:
+                    neighbours[a].add(b)
+                    neighbours[b].add(a)
+    return dict(neighbours)
+
+
+def cluster_warnings(*, cluster: LearningCluster) -> list[str]:
+    """What is outside the cluster rules (size 6–12, more than one community): warnings, not errors."""
+    participants = list(cluster.participants.select_related("organisation"))
+    warnings = []
+    low, high = CLUSTER_SIZE
+    count = len(participants)
+    if count < low:
+        warnings.append(
+            f"The cluster has {count} organisation{'s' if count != 1 else ''} or project"
+            f"{'s' if count != 1 else ''}; learning clusters work best with {low} to {high}."
+        )
+    elif count > high:
+        warnings.append(
+            f"The cluster has {count} organisations or projects; learning clusters work best with "
+            f"{low} to {high}. Consider splitting it."
+        )
+    communities = {p.effective_community.strip().lower() for p in participants if p.effective_community}
+    if count >= 2 and len(communities) == 1 and all(p.effective_community for p in participants):
+        warnings.append(
+            f"All participants come from one community ({participants[0].effective_community}); "
+            "a cluster learns more, and weaves more new ties, across communities."
+        )
+    return warnings
+
+
+def peer_assist_warnings(*, peer_assist: PeerAssist) -> list[str]:
+    """A warning when the assisting group is outside 5–12 people."""
+    count = peer_assist.assisting.count()
+    low, high = ASSISTING_GROUP_SIZE
+    if low <= count <= high:
+        return []
+    return [
+        f"The assisting group has {count} {'person' if count == 1 else 'people'}; "
+        f"a peer assist works best with {low} to {high}."
+    ]
+
+
+def cluster_stats(*, cluster: LearningCluster) -> dict:
+    """The cluster's figures: attendance rate, peer assists, follow-ups and the ties it wove."""
+    attendance = Attendance.objects.filter(session__cluster=cluster).aggregate(
+        records=Count("id"), attended=Count("id", filter=Q(attended=True))
+    )
+    follow_ups = FollowUp.objects.filter(peer_assist__session__cluster=cluster).aggregate(
+        total=Count("id"), done=Count("id", filter=Q(status=FollowUp.Status.DONE))
+    )
+    effects = SessionTieEffect.objects.filter(session__cluster=cluster).select_related("person_a", "person_b")
+    created = [e for e in effects if e.created_tie]
+    across = sum(
+        1
+        for e in created
+        if e.person_a.community and e.person_b.community and e.person_a.community != e.person_b.community
+    )
+    return {
+        "sessions": cluster.sessions.count(),
+        "sessions_held": cluster.sessions.filter(starts_at__lte=timezone.now()).count(),
+        "attendance_records": attendance["records"],
+        "attended": attendance["attended"],
+        "attendance_rate": (
+            round(attendance["attended"] / attendance["records"], 3) if attendance["records"] else None
+        ),
+        "peer_assists": PeerAssist.objects.filter(session__cluster=cluster).count(),
+        "follow_ups": follow_ups["total"],
+        "follow_ups_done": follow_ups["done"],
+        "ties_created": len(created),
+        "ties_strengthened": len({e.relationship_id for e in effects if not e.created_tie}),
+        "ties_created_across_communities": across,
+    }
+
+
+def attendee_pairs(person_ids) -> list[tuple[int, int]]:
+    """Every unordered pair of these people, smaller id first (the order SessionTieEffect stores)."""
+    return list(combinations(sorted(set(person_ids)), 2))

@@ -1,0 +1,524 @@
+"""Writes to learning clusters: the business rules of DESIGN.md "Learning clusters: rules".
+
+Size and community rules warn rather than block, so the services that touch them return the
+warnings beside the object (`Warned`) for the page or API to show.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+
+from clusters.ics import session_ics
+from clusters.models import (
+    AdviceItem,
+    Attendance,
+    ClusterParticipant,
+    ClusterPerson,
+    ClusterSession,
+    FollowUp,
+    LearningCluster,
+    Lesson,
+    PeerAssist,
+    PeerAssistQuestion,
+    SessionInvitation,
+    SessionTieEffect,
+)
+from clusters.selectors import attendee_pairs, cluster_warnings, peer_assist_warnings
+from networks.models import Member, Network, Relationship, Role
+from networks.services import relationship_add, relationship_update, role_grant, tags_resolve
+
+LEARNING_TIE = "learning"
+# A first session together is a weak tie; each further session strengthens it by one, up to 5.
+LEARNING_TIE_START_STRENGTH = 1
+MAX_STRENGTH = 5
+
+
+class Warned(NamedTuple):
+    """An object that was written, and the rule warnings to show about it."""
+
+    value: Any
+    warnings: list[str]
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+def _organisation(network: Network, org: Member) -> Member:
+    if org.network_id != network.pk or org.kind != Member.Kind.ORGANISATION:
+        raise ValidationError({"organisation": f"{org} is not an organisation of this network."})
+    if org.is_archived:
+        raise ValidationError({"organisation": f"{org} is archived."})
+    return org
+
+
+def _people(network: Network, people: Iterable[Member], *, field_name: str) -> list[Member]:
+    result = []
+    for person in people:
+        if person.network_id != network.pk or person.kind != Member.Kind.PERSON:
+            raise ValidationError({field_name: f"{person} is not a person in this network."})
+        result.append(person)
+    return list({p.pk: p for p in result}.values())
+
+
+def _facilitators(network: Network, users) -> list:
+    users = list({u.pk: u for u in users}.values())
+    for user in users:
+        # Facilitating a cluster gives the user a role, so they can open the network at all.
+        role_grant(network=network, user=user, role=Role.FACILITATOR)
+    return users
+
+
+# ---------------------------------------------------------------- clusters and participants
+
+
+@transaction.atomic
+def cluster_create(
+    *,
+    user,
+    network: Network,
+    name: str,
+    description: str = "",
+    strategy_tags: Iterable[str] = (),
+    facilitators: Iterable = (),
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    status: str = LearningCluster.Status.FORMING,
+    learning_ties_enabled: bool = True,
+    organisations: Iterable[Member] = (),
+    projects: Iterable[tuple[str, str]] = (),
+) -> Warned:
+    """Create a cluster with its first participants; warns outside 6–12 or when one community only."""
+    cluster = LearningCluster(
+        network=network,
+        name=(name or "").strip(),
+        description=description,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        status=status,
+        learning_ties_enabled=learning_ties_enabled,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    cluster.full_clean(exclude=["network", "created_by"])
+    cluster.save()
+    cluster.strategy_tags.set(tags_resolve(network=network, names=strategy_tags))
+    cluster.facilitators.set(_facilitators(network, facilitators))
+    for org in organisations:
+        _participant_insert(cluster, organisation=_organisation(network, org))
+    for project_name, community in projects:
+        _participant_insert(cluster, project_name=project_name, community=community)
+    return Warned(cluster, cluster_warnings(cluster=cluster))
+
+
+@transaction.atomic
+def cluster_update(
+    *, user, cluster: LearningCluster, strategy_tags=None, facilitators=None, **fields
+) -> Warned:
+    """Change a cluster's fields; tags and facilitators are replaced when given."""
+    allowed = {"name", "description", "starts_on", "ends_on", "status", "learning_ties_enabled"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown cluster fields: {', '.join(sorted(unknown))}")
+    for key, value in fields.items():
+        setattr(cluster, key, value.strip() if key == "name" and isinstance(value, str) else value)
+    cluster.full_clean(exclude=["network", "created_by"])
+    cluster.save()
+    if strategy_tags is not None:
+        cluster.strategy_tags.set(tags_resolve(network=cluster.network, names=strategy_tags))
+    if facilitators is not None:
+        cluster.facilitators.set(_facilitators(cluster.network, facilitators))
+    return Warned(cluster, cluster_warnings(cluster=cluster))
+
+
+def _participant_insert(
+    cluster: LearningCluster,
+    *,
+    organisation: Member | None = None,
+    project_name: str = "",
+    community: str = "",
+) -> ClusterParticipant:
+    project_name = (project_name or "").strip()
+    if organisation is None and not project_name:
+        raise ValidationError({"project_name": "Choose an organisation or name a local project."})
+    if organisation is not None and cluster.participants.filter(organisation=organisation).exists():
+        raise ValidationError({"organisation": f"{organisation} already takes part in this cluster."})
+    participant = ClusterParticipant(
+        cluster=cluster,
+        organisation=organisation,
+        project_name="" if organisation else project_name,
+        community="" if organisation else (community or "").strip(),
+    )
+    participant.full_clean(exclude=["cluster", "organisation"])
+    try:
+        with transaction.atomic():
+            participant.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"organisation": f"{organisation} already takes part in this cluster."}
+        ) from None
+    return participant
+
+
+@transaction.atomic
+def participant_add(
+    *,
+    user,
+    cluster: LearningCluster,
+    organisation: Member | None = None,
+    project_name: str = "",
+    community: str = "",
+) -> Warned:
+    """Add an organisation of the network, or a local project by name, to a cluster."""
+    if organisation is not None:
+        _organisation(cluster.network, organisation)
+    participant = _participant_insert(
+        cluster, organisation=organisation, project_name=project_name, community=community
+    )
+    return Warned(participant, cluster_warnings(cluster=cluster))
+
+
+@transaction.atomic
+def participant_remove(*, user, participant: ClusterParticipant) -> Warned:
+    """Take a participant out of its cluster (its people stay, unattached)."""
+    cluster = participant.cluster
+    participant.delete()
+    return Warned(cluster, cluster_warnings(cluster=cluster))
+
+
+@transaction.atomic
+def cluster_person_add(
+    *, user, cluster: LearningCluster, person: Member, participant: ClusterParticipant | None = None
+) -> ClusterPerson:
+    """Add a person to the cluster, on behalf of one of its participants (idempotent)."""
+    _people(cluster.network, [person], field_name="person")
+    if participant is not None and participant.cluster_id != cluster.pk:
+        raise ValidationError({"participant": "This participant belongs to another cluster."})
+    obj, created = ClusterPerson.objects.get_or_create(
+        cluster=cluster, person=person, defaults={"participant": participant}
+    )
+    if not created and participant is not None and obj.participant_id != participant.pk:
+        obj.participant = participant
+        obj.save(update_fields=["participant"])
+    return obj
+
+
+def cluster_person_remove(*, user, cluster_person: ClusterPerson) -> None:
+    """Take a person out of a cluster; their attendance records stay."""
+    cluster_person.delete()
+
+
+# ---------------------------------------------------------------- sessions and attendance
+
+_RESCHEDULE_FIELDS = {"starts_at", "duration_minutes", "mode", "location", "link"}
+
+
+@transaction.atomic
+def session_create(
+    *,
+    user,
+    cluster: LearningCluster,
+    starts_at: datetime,
+    duration_minutes: int = 90,
+    mode: str = ClusterSession.Mode.VIRTUAL,
+    title: str = "",
+    location: str = "",
+    link: str = "",
+    agenda: str = "",
+    notes: str = "",
+) -> ClusterSession:
+    """Schedule a session of a cluster."""
+    session = ClusterSession(
+        cluster=cluster,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        mode=mode,
+        title=(title or "").strip(),
+        location=(location or "").strip(),
+        link=(link or "").strip(),
+        agenda=agenda,
+        notes=notes,
+    )
+    session.full_clean(exclude=["cluster"])
+    session.save()
+    return session
+
+
+@transaction.atomic
+def session_update(*, user, session: ClusterSession, **fields) -> ClusterSession:
+    """Change a session; a new time or place bumps its calendar sequence so invitations update."""
+    allowed = _RESCHEDULE_FIELDS | {"title", "agenda", "notes"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown session fields: {', '.join(sorted(unknown))}")
+    rescheduled = any(getattr(session, k) != v for k, v in fields.items() if k in _RESCHEDULE_FIELDS)
+    for key, value in fields.items():
+        setattr(session, key, value)
+    if rescheduled:
+        session.sequence += 1
+    session.full_clean(exclude=["cluster"])
+    session.save()
+    return session
+
+
+@dataclass
+class AttendanceOutcome:
+    attendance: list[Attendance] = field(default_factory=list)
+    ties_created: list[Relationship] = field(default_factory=list)
+    ties_strengthened: list[Relationship] = field(default_factory=list)
+
+
+@transaction.atomic
+def attendance_record(
+    *, user, session: ClusterSession, attended: Iterable[Member] = (), absent: Iterable[Member] = ()
+) -> AttendanceOutcome:
+    """Record who attended a session; each pair of attendees gets its learning tie effect exactly once."""
+    # Locking the session serialises concurrent saves of the same checklist.
+    session = ClusterSession.objects.select_for_update().select_related("cluster__network").get(pk=session.pk)
+    cluster = session.cluster
+    present = _people(cluster.network, attended, field_name="attended")
+    missing = _people(cluster.network, absent, field_name="absent")
+    both = {p.pk for p in present} & {p.pk for p in missing}
+    if both:
+        raise ValidationError({"absent": "A person cannot be both present and absent."})
+    outcome = AttendanceOutcome()
+    recorder = user if getattr(user, "is_authenticated", False) else None
+    for people, flag in ((present, True), (missing, False)):
+        for person in people:
+            obj, _ = Attendance.objects.update_or_create(
+                session=session, person=person, defaults={"attended": flag, "recorded_by": recorder}
+            )
+            outcome.attendance.append(obj)
+    if cluster.learning_ties_enabled:
+        _apply_learning_ties(user=user, session=session, outcome=outcome)
+    return outcome
+
+
+def _apply_learning_ties(*, user, session: ClusterSession, outcome: AttendanceOutcome) -> None:
+    cluster = session.cluster
+    attendees = {
+        p.pk: p
+        for p in Member.objects.filter(
+            attendance__session=session, attendance__attended=True, archived_at__isnull=True
+        )
+    }
+    done = set(SessionTieEffect.objects.filter(session=session).values_list("person_a_id", "person_b_id"))
+    pending = [pair for pair in attendee_pairs(attendees) if pair not in done]
+    if not pending:
+        return
+    ids = list(attendees)
+    existing = {
+        tuple(sorted((t.source_id, t.target_id))): t
+        for t in Relationship.objects.active().filter(kind=LEARNING_TIE, source_id__in=ids, target_id__in=ids)
+    }
+    for a, b in pending:
+        tie = existing.get((a, b))
+        if tie is None:
+            tie = relationship_add(
+                user=user,
+                network=cluster.network,
+                source=attendees[a],
+                target=attendees[b],
+                kind=LEARNING_TIE,
+                strength=LEARNING_TIE_START_STRENGTH,
+                provenance=Relationship.Provenance.CLUSTER,
+                provenance_detail=cluster.tie_label,
+                notes=f"Attended {session.display_title} together.",
+            )
+            existing[(a, b)] = tie
+            outcome.ties_created.append(tie)
+            created = True
+        else:
+            if tie.strength < MAX_STRENGTH:
+                relationship_update(user=user, relationship=tie, strength=tie.strength + 1)
+                outcome.ties_strengthened.append(tie)
+            created = False
+        SessionTieEffect.objects.create(
+            session=session, person_a_id=a, person_b_id=b, relationship=tie, created_tie=created
+        )
+
+
+def session_invitations_send(*, user, session: ClusterSession) -> int:
+    """Queue invitation emails (with an .ics) to the cluster's people; returns how many will be invited."""
+    from clusters.tasks import send_session_invitations
+
+    count = _invitees(session).count()
+    send_session_invitations.delay_on_commit(session.pk)
+    return count
+
+
+def _invitees(session: ClusterSession):
+    return (
+        Member.objects.filter(cluster_memberships__cluster=session.cluster, archived_at__isnull=True)
+        .exclude(email="")
+        .exclude(
+            pk__in=SessionInvitation.objects.filter(session=session, sequence=session.sequence).values(
+                "person_id"
+            )
+        )
+        .distinct()
+    )
+
+
+def session_invitations_deliver(*, session: ClusterSession) -> int:
+    """Email the invitation to each person not yet invited to this version of the session; returns sent."""
+    ics = session_ics(session)
+    when = session.starts_at.strftime("%A %d %B %Y, %H:%M %Z")
+    where = session.link or session.location or "to be confirmed"
+    sent = 0
+    for person in _invitees(session):
+        message = EmailMessage(
+            subject=f"Invitation: {session.display_title} ({session.cluster.name})",
+            body=(
+                f"Hello {person.name},\n\n"
+                f"You are invited to a session of the learning cluster {session.cluster.name}.\n\n"
+                f"When: {when}\nWhere: {where}\n\n"
+                f"{session.agenda}\n\nThe attached calendar file adds it to your calendar.\n"
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[person.email],
+        )
+        message.attach("invitation.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
+        message.send()
+        # Recorded after sending: a crash in between re-sends one email rather than losing it.
+        SessionInvitation.objects.get_or_create(session=session, person=person, sequence=session.sequence)
+        sent += 1
+    return sent
+
+
+# ---------------------------------------------------------------- peer assists and follow-ups
+
+
+def _check_presenter(session: ClusterSession, presenter: ClusterParticipant) -> None:
+    if presenter.cluster_id != session.cluster_id:
+        raise ValidationError({"presenter": "The presenting project must take part in this cluster."})
+
+
+@transaction.atomic
+def peer_assist_create(
+    *,
+    user,
+    session: ClusterSession,
+    presenter: ClusterParticipant,
+    challenge: str,
+    assisting: Iterable[Member] = (),
+) -> Warned:
+    """Add a peer assist to a session; warns when the assisting group is outside 5–12 people."""
+    _check_presenter(session, presenter)
+    helpers = _people(session.cluster.network, assisting, field_name="assisting")
+    peer_assist = PeerAssist(session=session, presenter=presenter, challenge=(challenge or "").strip())
+    peer_assist.full_clean(exclude=["session", "presenter"])
+    peer_assist.save()
+    peer_assist.assisting.set(helpers)
+    return Warned(peer_assist, peer_assist_warnings(peer_assist=peer_assist))
+
+
+@transaction.atomic
+def peer_assist_update(
+    *,
+    user,
+    peer_assist: PeerAssist,
+    challenge: str | None = None,
+    presenter: ClusterParticipant | None = None,
+    assisting: Iterable[Member] | None = None,
+) -> Warned:
+    """Change a peer assist's challenge, presenter or assisting group."""
+    if presenter is not None:
+        _check_presenter(peer_assist.session, presenter)
+        peer_assist.presenter = presenter
+    if challenge is not None:
+        peer_assist.challenge = challenge.strip()
+    peer_assist.full_clean(exclude=["session", "presenter"])
+    peer_assist.save()
+    if assisting is not None:
+        peer_assist.assisting.set(_people(peer_assist.cluster.network, assisting, field_name="assisting"))
+    return Warned(peer_assist, peer_assist_warnings(peer_assist=peer_assist))
+
+
+def _optional_member(network: Network, member: Member | None, field_name: str) -> Member | None:
+    if member is not None and member.network_id != network.pk:
+        raise ValidationError({field_name: f"{member} is not a member of this network."})
+    return member
+
+
+def question_add(
+    *, user, peer_assist: PeerAssist, text: str, asked_by: Member | None = None
+) -> PeerAssistQuestion:
+    """Capture a question asked in a peer assist."""
+    question = PeerAssistQuestion(
+        peer_assist=peer_assist,
+        text=(text or "").strip(),
+        asked_by=_optional_member(peer_assist.cluster.network, asked_by, "asked_by"),
+    )
+    question.full_clean(exclude=["peer_assist", "asked_by"])
+    question.save()
+    return question
+
+
+def advice_add(*, user, peer_assist: PeerAssist, text: str, given_by: Member | None = None) -> AdviceItem:
+    """Capture a piece of advice given in a peer assist."""
+    advice = AdviceItem(
+        peer_assist=peer_assist,
+        text=(text or "").strip(),
+        given_by=_optional_member(peer_assist.cluster.network, given_by, "given_by"),
+    )
+    advice.full_clean(exclude=["peer_assist", "given_by"])
+    advice.save()
+    return advice
+
+
+def followup_add(
+    *, user, peer_assist: PeerAssist, action: str, owner: Member | None = None, due_on: date | None = None
+) -> FollowUp:
+    """Agree a follow-up action with an owner and a due date; it starts open."""
+    follow_up = FollowUp(
+        peer_assist=peer_assist,
+        action=(action or "").strip(),
+        owner=_optional_member(peer_assist.cluster.network, owner, "owner"),
+        due_on=due_on,
+    )
+    follow_up.full_clean(exclude=["peer_assist", "owner"])
+    follow_up.save()
+    return follow_up
+
+
+@transaction.atomic
+def followup_set_status(*, user, follow_up: FollowUp, status: str) -> FollowUp:
+    """Move a follow-up: open → done or dropped, and done or dropped → open; anything else is refused."""
+    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if status not in FollowUp.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    follow_up.move_to(status)
+    follow_up.save()
+    return follow_up
+
+
+# ---------------------------------------------------------------- lessons
+
+
+@transaction.atomic
+def lesson_add(
+    *,
+    user,
+    cluster: LearningCluster,
+    text: str,
+    tags: Iterable[str] = (),
+    peer_assist: PeerAssist | None = None,
+) -> Lesson:
+    """Write down a lesson, tagged, optionally linked to one of the cluster's peer assists."""
+    if peer_assist is not None and peer_assist.session.cluster_id != cluster.pk:
+        raise ValidationError({"peer_assist": "This peer assist belongs to another cluster."})
+    lesson = Lesson(
+        cluster=cluster,
+        text=(text or "").strip(),
+        peer_assist=peer_assist,
+        author=user if getattr(user, "is_authenticated", False) else None,
+    )
+    lesson.full_clean(exclude=["cluster", "peer_assist", "author"])
+    lesson.save()
+    lesson.tags.set(tags_resolve(network=cluster.network, names=tags))
+    return lesson
