@@ -1,0 +1,48 @@
+"""The e-mails funds send, rendered from templates/funds/emails/ (console backend by default)."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+
+from funds.models import ReviewAssignment
+
+
+def _my_reviews_url(assignment: ReviewAssignment) -> str:
+    try:
+        return reverse("funds:my-reviews", kwargs={"slug": assignment.proposal.round.fund.network.slug})
+    except NoReverseMatch:
+        return ""
+
+
+def _message(template: str, subject: str, assignment: ReviewAssignment) -> EmailMessage:
+    context = {
+        "assignment": assignment,
+        "proposal": assignment.proposal,
+        "round": assignment.proposal.round,
+        "reviewer": assignment.reviewer,
+        "url": _my_reviews_url(assignment),
+    }
+    body = render_to_string(template, context)
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[assignment.reviewer.user.email],
+    )
+
+
+def assignment_email(assignment: ReviewAssignment) -> EmailMessage:
+    return _message(
+        "funds/emails/assigned.txt",
+        f"A proposal to review: {assignment.proposal.title}",
+        assignment,
+    )
+
+
+def reminder_email(assignment: ReviewAssignment) -> EmailMessage:
+    return _message(
+        "funds/emails/reminder.txt",
+        f"Reminder: your review of {assignment.proposal.title}",
+        assignment,
+    )

@@ -1,0 +1,284 @@
+"""Reads that span models: eligibility, conflicts of interest, visibility, ranking, portfolios."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from funds import ranking
+from funds.models import (
+    DesignGroupMember,
+    Proposal,
+    ProposalPartner,
+    Review,
+    ReviewAssignment,
+    Reviewer,
+    Round,
+)
+from funds.permissions import can_manage, is_applicant
+from networks.models import Member, Relationship
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    code: str
+    message: str
+
+
+def proposal_eligibility_problems(proposal: Proposal, *, today=None) -> list[Problem]:
+    """Every eligibility rule the proposal fails, each named in plain words (empty when eligible)."""
+    rnd = proposal.round
+    today = today or timezone.localdate()
+    problems: list[Problem] = []
+    if rnd.status != Round.Status.OPEN or not (rnd.opens_on <= today <= rnd.closes_on):
+        problems.append(
+            Problem("round", "round_not_open", f"The round “{rnd.title}” is not open for proposals now.")
+        )
+    if not proposal.title.strip():
+        problems.append(Problem("title", "no_title", "Give the proposal a title."))
+    if not proposal.summary.strip():
+        problems.append(Problem("summary", "no_summary", "Write a short summary of the project."))
+    if proposal.amount is None or not (rnd.grant_min <= proposal.amount <= rnd.grant_max):
+        problems.append(
+            Problem(
+                "amount",
+                "amount_out_of_range",
+                f"The amount asked for must be between {rnd.grant_min:,.0f} and {rnd.grant_max:,.0f}.",
+            )
+        )
+    if proposal.lead is None:
+        problems.append(Problem("lead", "no_lead", "Name the person who leads the project."))
+    design = set(DesignGroupMember.objects.filter(round=rnd).values_list("member_id", flat=True))
+    applicant_members = set(
+        Member.objects.filter(network=rnd.fund.network, user=proposal.submitted_by).values_list(
+            "id", flat=True
+        )
+    )
+    if proposal.lead_id:
+        applicant_members.add(proposal.lead_id)
+    if design & applicant_members:
+        problems.append(
+            Problem(
+                "lead",
+                "design_group_member",
+                "Members of the round's design group may not apply to it (nor lead a proposal).",
+            )
+        )
+    partners = list(proposal.partners.select_related("organisation"))
+    keys = [p.organisation_id if p.organisation_id else p.new_name.strip().lower() for p in partners]
+    duplicates = sorted({p.name for p, key in zip(partners, keys, strict=True) if keys.count(key) > 1})
+    if duplicates:
+        problems.append(
+            Problem(
+                "partners",
+                "duplicate_organisation",
+                "Each partner organisation may be listed only once; listed more than once: "
+                f"{', '.join(duplicates)}.",
+            )
+        )
+    distinct = len(set(keys))
+    if distinct < rnd.min_partners:
+        problems.append(
+            Problem(
+                "partners",
+                "too_few_partners",
+                f"The round asks for at least {rnd.min_partners} different partner organisations; "
+                f"this proposal has {distinct}.",
+            )
+        )
+    if not proposal.is_new_project:
+        problems.append(
+            Problem(
+                "is_new_project",
+                "not_declared_new",
+                "This fund supports new projects only: confirm that the project is new.",
+            )
+        )
+    return problems
+
+
+def round_conflicts(rnd: Round, *, proposals=None, reviewers=None) -> dict[tuple[int, int], str]:
+    """Conflicted (reviewer id, proposal id) pairs with the reason, for the round's submitted proposals."""
+    if proposals is None:
+        proposals = list(rnd.proposals.filter(status=Proposal.Status.SUBMITTED).select_related("lead"))
+    if reviewers is None:
+        reviewers = list(rnd.reviewers.select_related("member"))
+    partner_orgs: dict[int, set[int]] = defaultdict(set)
+    for proposal_id, org_id in ProposalPartner.objects.filter(
+        proposal__in=proposals, organisation__isnull=False
+    ).values_list("proposal_id", "organisation_id"):
+        partner_orgs[proposal_id].add(org_id)
+    member_ids = {rv.member_id for rv in reviewers if rv.member_id}
+    affiliations: dict[int, set[int]] = defaultdict(set)
+    for person_id, org_id in Member.organisations.through.objects.filter(
+        from_member_id__in=member_ids
+    ).values_list("from_member_id", "to_member_id"):
+        affiliations[person_id].add(org_id)
+    lead_ids = {p.lead_id for p in proposals if p.lead_id}
+    ties = set()
+    for a, b in (
+        Relationship.objects.active()
+        .filter(
+            Q(source_id__in=member_ids, target_id__in=lead_ids)
+            | Q(source_id__in=lead_ids, target_id__in=member_ids)
+        )
+        .values_list("source_id", "target_id")
+    ):
+        ties.add(frozenset((a, b)))
+
+    conflicts: dict[tuple[int, int], str] = {}
+    for proposal in proposals:
+        lead_user = proposal.lead.user_id if proposal.lead_id else None
+        for rv in reviewers:
+            reason = ""
+            if rv.user_id in (proposal.submitted_by_id, lead_user) or (
+                rv.member_id and rv.member_id == proposal.lead_id
+            ):
+                reason = "is the applicant or the lead"
+            elif rv.member_id and affiliations[rv.member_id] & partner_orgs[proposal.pk]:
+                reason = "belongs to a partner organisation"
+            elif rv.member_id and proposal.lead_id and frozenset((rv.member_id, proposal.lead_id)) in ties:
+                reason = "has a direct tie to the lead"
+            if reason:
+                conflicts[(rv.pk, proposal.pk)] = reason
+    return conflicts
+
+
+def reviews_visible_to(*, user, proposal: Proposal) -> QuerySet[Review]:
+    """Reviews this user may read: coordinators all; a reviewer others' only once theirs is in."""
+    submitted = Review.objects.filter(
+        assignment__proposal=proposal, submitted_at__isnull=False
+    ).select_related("assignment__reviewer__user", "assignment__reviewer__member")
+    network = proposal.round.fund.network
+    if can_manage(user, network):
+        return submitted.prefetch_related("scores__criterion")
+    mine = (
+        ReviewAssignment.objects.filter(proposal=proposal, reviewer__user=user)
+        .exclude(status=ReviewAssignment.Status.RECUSED)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if mine is not None:
+        if mine.status == ReviewAssignment.Status.SUBMITTED:
+            return submitted.prefetch_related("scores__criterion")
+        return Review.objects.filter(assignment=mine).prefetch_related("scores__criterion")
+    return Review.objects.none()
+
+
+def shareable_comments_for(*, user, proposal: Proposal) -> list[str]:
+    """What an applicant may read of the reviews: shareable comments, only once the round is decided."""
+    if not (is_applicant(user, proposal) and proposal.round.results_public):
+        return []
+    return [
+        c
+        for c in Review.objects.filter(
+            assignment__proposal=proposal, submitted_at__isnull=False, shareable=True
+        ).values_list("comment", flat=True)
+        if c.strip()
+    ]
+
+
+def proposal_status_for(*, user, proposal: Proposal) -> str:
+    """The status this user may see: applicants see awarded/declined only once the round is decided."""
+    decided = proposal.status in (Proposal.Status.AWARDED, Proposal.Status.DECLINED)
+    if decided and not proposal.round.results_public and not can_manage(user, proposal.round.fund.network):
+        return Proposal.Status.SUBMITTED
+    return proposal.status
+
+
+def round_review_scores(rnd: Round) -> list[tuple[int, int, float]]:
+    """(proposal id, reviewer id, weighted review score) for every submitted review of the round."""
+    weights = {c.pk: float(c.weight) for c in rnd.criteria.all()}
+    rows = []
+    reviews = (
+        Review.objects.filter(assignment__proposal__round=rnd, submitted_at__isnull=False)
+        .select_related("assignment")
+        .prefetch_related("scores")
+    )
+    for review in reviews:
+        score = ranking.weighted_mean({s.criterion_id: s.score for s in review.scores.all()}, weights)
+        if score is not None:
+            rows.append((review.assignment.proposal_id, review.assignment.reviewer_id, score))
+    return rows
+
+
+def round_ranking(rnd: Round) -> tuple[ranking.Ranking, dict[int, Proposal]]:
+    """The ranking of the round's reviewed proposals (submitted, awarded or declined), and the proposals."""
+    proposals = {
+        p.pk: p
+        for p in rnd.proposals.filter(
+            status__in=[Proposal.Status.SUBMITTED, Proposal.Status.AWARDED, Proposal.Status.DECLINED]
+        ).select_related("lead")
+    }
+    result = ranking.rank_proposals(round_review_scores(rnd), proposals=list(proposals))
+    return result, proposals
+
+
+@dataclass
+class PortfolioChoice:
+    rank_order: ranking.Portfolio
+    knapsack: ranking.Portfolio
+    remaining_budget: Decimal
+    candidates: list[Proposal]
+
+
+def round_portfolios(rnd: Round) -> PortfolioChoice:
+    """Both portfolio suggestions over the proposals still undecided, within the budget not yet awarded."""
+    result, proposals = round_ranking(rnd)
+    scores = {s.proposal: s.adjusted for s in result.proposals}
+    candidates = [
+        p
+        for p in proposals.values()
+        if p.status == Proposal.Status.SUBMITTED and scores.get(p.pk) is not None
+    ]
+    items = [(p.pk, p.amount, scores[p.pk]) for p in candidates]
+    remaining = rnd.budget - rnd.awarded_total
+    return PortfolioChoice(
+        rank_order=ranking.portfolio_rank_order(items, remaining),
+        knapsack=ranking.portfolio_knapsack(items, remaining),
+        remaining_budget=remaining,
+        candidates=candidates,
+    )
+
+
+def round_provenance(rnd: Round) -> str:
+    return f"Round “{rnd.title}” of {rnd.fund.name} (#{rnd.pk})"[:200]
+
+
+@dataclass
+class NetworkEffect:
+    newcomers: list[Member]
+    new_ties: list[Relationship]
+    ties_across_communities: int
+
+
+def round_network_effect(rnd: Round) -> NetworkEffect:
+    """What the round's awards did to the network: organisations brought in and collaboration ties made."""
+    newcomers = list(
+        Member.objects.filter(
+            fund_partnerships__is_newcomer=True,
+            fund_partnerships__proposal__round=rnd,
+            fund_partnerships__proposal__status=Proposal.Status.AWARDED,
+        ).distinct()
+    )
+    ties = list(
+        Relationship.objects.filter(
+            network=rnd.fund.network,
+            provenance=Relationship.Provenance.FUND,
+            provenance_detail=round_provenance(rnd),
+        ).select_related("source", "target")
+    )
+    across = sum(
+        1
+        for t in ties
+        if t.source.community and t.target.community and t.source.community != t.target.community
+    )
+    return NetworkEffect(newcomers=newcomers, new_ties=ties, ties_across_communities=across)
+
+
+def reviewer_pool(rnd: Round) -> QuerySet[Reviewer]:
+    return rnd.reviewers.select_related("user", "member")
