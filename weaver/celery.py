@@ -13,8 +13,20 @@ app.autodiscover_tasks()
 
 # Every periodic job, in one place.
 app.conf.beat_schedule = {
+    "networks-reconcile-snapshots": {
+        "task": "networks.tasks.reconcile_snapshots",
+        "schedule": 60.0,
+    },
+    "networks-nightly-snapshots": {
+        "task": "networks.tasks.nightly_snapshots",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "celery-results-cleanup": {
         "task": "celery.backend_cleanup",
         "schedule": crontab(hour=4, minute=0),
+    },
+    "funds-review-reminders": {
+        "task": "funds.tasks.review_reminders_due",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
