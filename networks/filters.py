@@ -37,4 +37,8 @@ class RelationshipFilter(django_filters.FilterSet):
         fields = ["member", "kind", "provenance", "active"]
 
     def involving(self, queryset, name, value):
+        value = int(value)
+        if not -(2**63) <= value < 2**63:
+            # Foreign-key lookups do not guard the column's range: the database would raise.
+            return queryset.none()
         return queryset.filter(Q(source_id=value) | Q(target_id=value))

@@ -1,0 +1,146 @@
+"""REST representations of networks, members and relationships.
+
+Serializers only validate and represent; writes go through networks.services (see networks.api).
+Related members are looked up in the request's network only, so another network's id is a 400.
+"""
+
+from rest_framework import serializers
+
+from networks.models import Member, Network, Relationship
+from networks.permissions import roles_of
+
+
+class NetworkSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField(help_text="Your roles in this network.")
+
+    class Meta:
+        model = Network
+        fields = ["slug", "name", "purpose", "roles", "created_at", "updated_at"]
+        read_only_fields = ["slug", "created_at", "updated_at"]
+
+    def get_roles(self, network: Network) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return sorted(roles_of(request.user, network))
+
+
+class NetworkCreateSerializer(NetworkSerializer):
+    class Meta(NetworkSerializer.Meta):
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class TagListField(serializers.ListField):
+    child = serializers.CharField(max_length=80)
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
+
+
+def _network_members(context):
+    network = context.get("network")
+    if network is None:
+        return Member.objects.none()
+    return Member.objects.filter(network=network)
+
+
+class NetworkMemberField(serializers.PrimaryKeyRelatedField):
+    """A member id, accepted only if the member belongs to the request's network."""
+
+    def get_queryset(self):
+        return _network_members(self.context)
+
+
+class NetworkOrganisationField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return _network_members(self.context).filter(kind=Member.Kind.ORGANISATION)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    tags = TagListField(required=False, help_text="Tag names; replaced as a whole when sent.")
+    organisations = NetworkOrganisationField(
+        many=True,
+        required=False,
+        help_text="Ids of the organisations this person is affiliated with (people only).",
+    )
+    organisation_names = serializers.SlugRelatedField(
+        source="organisations", slug_field="name", many=True, read_only=True
+    )
+    archived = serializers.BooleanField(source="is_archived", read_only=True)
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "email",
+            "organisations",
+            "organisation_names",
+            "community",
+            "location",
+            "tags",
+            "description",
+            "joined_on",
+            "archived",
+            "archived_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["archived_at", "created_at", "updated_at"]
+
+
+class RelationshipSerializer(serializers.ModelSerializer):
+    source = NetworkMemberField(help_text="Id of the member the tie starts from.")
+    target = NetworkMemberField(help_text="Id of the member the tie goes to.")
+    source_name = serializers.CharField(source="source.name", read_only=True)
+    target_name = serializers.CharField(source="target.name", read_only=True)
+    strength = serializers.IntegerField(
+        min_value=1, max_value=5, required=False, help_text="1 (weak) to 5 (strong)."
+    )
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Relationship
+        fields = [
+            "id",
+            "source",
+            "source_name",
+            "target",
+            "target_name",
+            "kind",
+            "strength",
+            "direction",
+            "started_on",
+            "ended_on",
+            "is_active",
+            "provenance",
+            "provenance_detail",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["ended_on", "created_at", "updated_at"]
+        extra_kwargs = {"kind": {"help_text": "The type of tie, e.g. knows, works with (lower case)."}}
+
+
+class RelationshipUpdateSerializer(RelationshipSerializer):
+    """What can change in a tie: its ends and origin stay as they were."""
+
+    source = serializers.PrimaryKeyRelatedField(read_only=True)
+    target = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta(RelationshipSerializer.Meta):
+        read_only_fields = [
+            "source",
+            "target",
+            "provenance",
+            "provenance_detail",
+            "ended_on",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class RelationshipEndSerializer(serializers.Serializer):
+    ended_on = serializers.DateField(required=False, help_text="Defaults to today.")
