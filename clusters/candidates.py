@@ -64,7 +64,7 @@ def _reason(org: Org, *, picked: int, tied_names: list[str], new_community: bool
         parts.append("First pick: the candidate with the fewest existing ties to the others.")
     elif not tied_names:
         pairs = "pair" if picked == 1 else "pairs"
-        parts.append(f"Not yet tied to any of the {picked} already in the cluster: {picked} new {pairs}.")
+        parts.append(f"Not yet tied to anyone already in the cluster: {picked} new {pairs}.")
     else:
         new = picked - len(tied_names)
         parts.append(f"Already tied to {_join(tied_names)}; {new} new {'pair' if new == 1 else 'pairs'}.")

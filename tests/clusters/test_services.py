@@ -1,0 +1,369 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from clusters.ics import session_ics
+from clusters.models import Attendance, ClusterSession, FollowUp, SessionInvitation, SessionTieEffect
+from clusters.selectors import cluster_stats
+from clusters.services import (
+    advice_add,
+    attendance_record,
+    cluster_create,
+    cluster_person_add,
+    cluster_update,
+    followup_add,
+    followup_set_status,
+    lesson_add,
+    participant_add,
+    peer_assist_create,
+    peer_assist_update,
+    question_add,
+    session_create,
+    session_invitations_send,
+    session_update,
+)
+from networks.models import Relationship, Role
+from networks.permissions import has_role
+from networks.services import relationship_add
+from tests.clusters.factories import ParticipantFactory, SessionFactory
+from tests.factories import MemberFactory, OrganisationFactory, UserFactory
+
+
+def orgs(network, n, communities=("North", "South")):
+    return [
+        OrganisationFactory(network=network, community=communities[i % len(communities)]) for i in range(n)
+    ]
+
+
+# ---------------------------------------------------------------- size and community warnings
+
+
+@pytest.mark.parametrize(("size", "warned"), [(5, True), (6, False), (12, False), (13, True)])
+def test_cluster_size_outside_six_to_twelve_warns_but_is_allowed(network, alice, size, warned):
+    cluster, warnings = cluster_create(
+        user=alice, network=network, name="Walk", organisations=orgs(network, size)
+    )
+    assert cluster.participants.count() == size
+    assert any("work best with 6 to 12" in w for w in warnings) is warned
+
+
+def test_participants_all_from_one_community_warn(network, alice):
+    _, warnings = cluster_create(
+        user=alice, network=network, name="Walk", organisations=orgs(network, 6, communities=("North",))
+    )
+    assert warnings == [
+        "All participants come from one community (North); a cluster learns more, "
+        "and weaves more new ties, across communities."
+    ]
+
+
+def test_a_local_project_counts_as_a_participant_with_its_own_community(network, alice):
+    cluster, _ = cluster_create(
+        user=alice, network=network, name="Walk", organisations=orgs(network, 5, communities=("North",))
+    )
+    participant, warnings = participant_add(
+        user=alice, cluster=cluster, project_name="Riverside walkers", community="Riverside"
+    )
+    assert participant.name == "Riverside walkers"
+    assert warnings == []
+
+
+def test_an_organisation_cannot_take_part_twice_or_come_from_another_network(
+    network, other_network, alice, cluster
+):
+    org = OrganisationFactory(network=network)
+    participant_add(user=alice, cluster=cluster, organisation=org)
+    with pytest.raises(ValidationError, match="already takes part"):
+        participant_add(user=alice, cluster=cluster, organisation=org)
+    with pytest.raises(ValidationError, match="not an organisation of this network"):
+        participant_add(user=alice, cluster=cluster, organisation=OrganisationFactory(network=other_network))
+
+
+def test_creating_a_cluster_sets_tags_and_gives_facilitators_a_role(network, alice):
+    erin = UserFactory(username="erin")
+    cluster, _ = cluster_create(
+        user=alice, network=network, name="Walk", strategy_tags=["Walking groups"], facilitators=[erin]
+    )
+    assert [t.name for t in cluster.strategy_tags.all()] == ["Walking groups"]
+    assert has_role(erin, network, Role.FACILITATOR)
+
+
+def test_a_cluster_cannot_end_before_it_starts(network, alice, cluster):
+    with pytest.raises(ValidationError):
+        cluster_update(
+            user=alice,
+            cluster=cluster,
+            starts_on=datetime.date(2025, 5, 1),
+            ends_on=datetime.date(2025, 4, 1),
+        )
+
+
+@pytest.mark.parametrize(("size", "warned"), [(4, True), (5, False), (12, False), (13, True)])
+def test_assisting_group_outside_five_to_twelve_warns(network, alice, cluster, size, warned):
+    session = SessionFactory(cluster=cluster)
+    presenter = ParticipantFactory(cluster=cluster)
+    people = [MemberFactory(network=network) for _ in range(size)]
+    peer_assist, warnings = peer_assist_create(
+        user=alice, session=session, presenter=presenter, challenge="Keeping volunteers", assisting=people
+    )
+    assert peer_assist.assisting.count() == size
+    assert bool(warnings) is warned
+
+
+def test_the_presenting_project_must_belong_to_the_cluster(network, alice, cluster):
+    session = SessionFactory(cluster=cluster)
+    stranger = ParticipantFactory(cluster__network=network)
+    with pytest.raises(ValidationError, match="must take part"):
+        peer_assist_create(user=alice, session=session, presenter=stranger, challenge="?")
+
+
+# ---------------------------------------------------------------- attendance and learning ties
+
+
+@pytest.fixture
+def trio(network):
+    return [
+        MemberFactory(network=network, name=n, community=c)
+        for n, c in [("Ana", "North"), ("Ben", "South"), ("Cy", "North")]
+    ]
+
+
+def learning_ties(network):
+    return Relationship.objects.filter(network=network, kind="learning")
+
+
+def test_attending_a_session_together_ties_each_pair_of_attendees(network, alice, cluster, trio):
+    session = SessionFactory(cluster=cluster)
+    outcome = attendance_record(user=alice, session=session, attended=trio)
+    assert len(outcome.ties_created) == 3
+    ties = learning_ties(network)
+    assert ties.count() == 3
+    assert {t.provenance for t in ties} == {Relationship.Provenance.CLUSTER}
+    assert {t.provenance_detail for t in ties} == {f"Learning cluster #{cluster.pk}: Walking groups"}
+    assert {t.strength for t in ties} == {1}
+
+
+def test_re_saving_attendance_does_not_tie_or_strengthen_twice(network, alice, cluster, trio):
+    session = SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=session, attended=trio[:2])
+    again = attendance_record(user=alice, session=session, attended=trio[:2])
+    attendance_record(user=alice, session=session, attended=[trio[0]], absent=[trio[1]])
+    attendance_record(user=alice, session=session, attended=trio[:2])
+    assert again.ties_created == [] and again.ties_strengthened == []
+    assert learning_ties(network).get().strength == 1
+    assert SessionTieEffect.objects.filter(session=session).count() == 1
+    assert Attendance.objects.filter(session=session).count() == 2
+
+
+def test_a_late_attendee_is_tied_to_those_already_marked_present(network, alice, cluster, trio):
+    session = SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=session, attended=trio[:2])
+    outcome = attendance_record(user=alice, session=session, attended=[trio[2]])
+    assert len(outcome.ties_created) == 2
+    assert learning_ties(network).count() == 3
+
+
+def test_each_further_session_together_strengthens_the_tie_by_one_up_to_five(network, alice, cluster, trio):
+    for _ in range(6):
+        attendance_record(user=alice, session=SessionFactory(cluster=cluster), attended=trio[:2])
+    tie = learning_ties(network).get()
+    assert tie.strength == 5
+    assert SessionTieEffect.objects.filter(created_tie=True).count() == 1
+
+
+def test_an_existing_learning_tie_is_strengthened_not_duplicated(network, alice, cluster, trio):
+    manual = relationship_add(
+        user=alice, network=network, source=trio[1], target=trio[0], kind="learning", strength=3
+    )
+    outcome = attendance_record(user=alice, session=SessionFactory(cluster=cluster), attended=trio[:2])
+    manual.refresh_from_db()
+    assert outcome.ties_strengthened == [manual]
+    assert manual.strength == 4 and manual.provenance == Relationship.Provenance.MANUAL
+
+
+def test_learning_ties_can_be_switched_off_per_cluster(network, alice, cluster, trio):
+    cluster_update(user=alice, cluster=cluster, learning_ties_enabled=False)
+    session = SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=session, attended=trio)
+    assert Attendance.objects.filter(session=session, attended=True).count() == 3
+    assert not learning_ties(network).exists()
+
+
+def test_attendance_of_someone_outside_the_network_is_refused(network, other_network, alice, cluster):
+    stranger = MemberFactory(network=other_network)
+    with pytest.raises(ValidationError):
+        attendance_record(user=alice, session=SessionFactory(cluster=cluster), attended=[stranger])
+
+
+def test_stats_count_attendance_peer_assists_follow_ups_and_ties_across_communities(
+    network, alice, cluster, trio
+):
+    session = SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=session, attended=trio[:2], absent=trio[2:])
+    peer_assist, _ = peer_assist_create(
+        user=alice, session=session, presenter=ParticipantFactory(cluster=cluster), challenge="Rain"
+    )
+    done = followup_add(user=alice, peer_assist=peer_assist, action="Buy umbrellas")
+    followup_add(user=alice, peer_assist=peer_assist, action="Find a hall")
+    followup_set_status(user=alice, follow_up=done, status="done")
+    stats = cluster_stats(cluster=cluster)
+    assert stats["attendance_rate"] == pytest.approx(2 / 3, abs=0.001)
+    assert stats["peer_assists"] == 1
+    assert (stats["follow_ups_done"], stats["follow_ups"]) == (1, 2)
+    assert stats["ties_created"] == 1
+    assert stats["ties_created_across_communities"] == 1  # Ana (North) and Ben (South)
+
+
+# ---------------------------------------------------------------- follow-ups
+
+
+@pytest.fixture
+def follow_up(network, alice, cluster):
+    session = SessionFactory(cluster=cluster)
+    peer_assist, _ = peer_assist_create(
+        user=alice, session=session, presenter=ParticipantFactory(cluster=cluster), challenge="Rain"
+    )
+    owner = MemberFactory(network=network, name="Ana")
+    return followup_add(
+        user=alice,
+        peer_assist=peer_assist,
+        action="Ask the library",
+        owner=owner,
+        due_on=datetime.date(2025, 6, 1),
+    )
+
+
+def test_a_follow_up_starts_open_and_can_be_done_reopened_and_dropped(alice, follow_up):
+    assert follow_up.status == FollowUp.Status.OPEN
+    follow_up = followup_set_status(user=alice, follow_up=follow_up, status="done")
+    assert follow_up.status == "done" and follow_up.closed_at is not None
+    follow_up = followup_set_status(user=alice, follow_up=follow_up, status="open")
+    assert follow_up.closed_at is None
+    follow_up = followup_set_status(user=alice, follow_up=follow_up, status="dropped")
+    assert FollowUp.objects.get(pk=follow_up.pk).status == "dropped"
+
+
+def test_a_done_follow_up_cannot_be_dropped_without_reopening(alice, follow_up):
+    followup_set_status(user=alice, follow_up=follow_up, status="done")
+    with pytest.raises(ValidationError, match="cannot become dropped"):
+        followup_set_status(user=alice, follow_up=follow_up, status="dropped")
+    with pytest.raises(ValidationError, match="Unknown status"):
+        followup_set_status(user=alice, follow_up=follow_up, status="maybe")
+
+
+def test_a_follow_up_owner_must_be_in_the_network(other_network, alice, follow_up):
+    with pytest.raises(ValidationError):
+        followup_add(
+            user=alice,
+            peer_assist=follow_up.peer_assist,
+            action="x",
+            owner=MemberFactory(network=other_network),
+        )
+
+
+# ---------------------------------------------------------------- lessons, sessions, invitations
+
+
+def test_a_lesson_is_tagged_and_linked_to_a_peer_assist_of_the_same_cluster(
+    network, alice, cluster, follow_up
+):
+    lesson = lesson_add(
+        user=alice,
+        cluster=cluster,
+        text="Start small.",
+        tags=["Volunteers"],
+        peer_assist=follow_up.peer_assist,
+    )
+    assert [t.name for t in lesson.tags.all()] == ["Volunteers"] and lesson.author == alice
+    other_cluster, _ = cluster_create(user=alice, network=network, name="Other")
+    with pytest.raises(ValidationError, match="another cluster"):
+        lesson_add(user=alice, cluster=other_cluster, text="x", peer_assist=follow_up.peer_assist)
+
+
+def test_questions_and_advice_are_captured_in_order(network, alice, follow_up):
+    peer_assist = follow_up.peer_assist
+    question_add(user=alice, peer_assist=peer_assist, text="Who asked first?")
+    advice_add(user=alice, peer_assist=peer_assist, text="Try the library.")
+    advice_add(user=alice, peer_assist=peer_assist, text="Walk at lunch.")
+    assert [a.text for a in peer_assist.advice.all()] == ["Try the library.", "Walk at lunch."]
+    with pytest.raises(ValidationError):
+        advice_add(user=alice, peer_assist=peer_assist, text="   ")
+
+
+def test_changing_a_sessions_time_bumps_its_calendar_sequence_but_notes_do_not(alice, cluster):
+    session = session_create(
+        user=alice, cluster=cluster, starts_at=datetime.datetime(2025, 5, 6, 9, tzinfo=datetime.UTC)
+    )
+    session = session_update(user=alice, session=session, notes="Good turnout.")
+    assert session.sequence == 0
+    session = session_update(
+        user=alice, session=session, starts_at=datetime.datetime(2025, 5, 7, 9, tzinfo=datetime.UTC)
+    )
+    assert session.sequence == 1
+
+
+def test_invitations_are_emailed_once_with_a_calendar_file(
+    network, alice, cluster, trio, mailoutbox, django_capture_on_commit_callbacks
+):
+    for person in trio:
+        cluster_person_add(user=alice, cluster=cluster, person=person)
+    cluster_person_add(user=alice, cluster=cluster, person=MemberFactory(network=network, email=""))
+    session = SessionFactory(cluster=cluster, title="Spring walk")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert session_invitations_send(user=alice, session=session) == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        session_invitations_send(user=alice, session=session)
+    assert len(mailoutbox) == 3
+    name, content, mimetype = mailoutbox[0].attachments[0]
+    assert name == "invitation.ics" and mimetype.startswith("text/calendar")
+    assert "SUMMARY:Spring walk" in content and f"UID:cluster-session-{session.pk}@" in content
+    assert SessionInvitation.objects.filter(session=session).count() == 3
+
+
+def test_a_rescheduled_session_is_sent_again_with_a_higher_sequence(
+    network, alice, cluster, trio, mailoutbox, django_capture_on_commit_callbacks
+):
+    cluster_person_add(user=alice, cluster=cluster, person=trio[0])
+    session = SessionFactory(cluster=cluster)
+    with django_capture_on_commit_callbacks(execute=True):
+        session_invitations_send(user=alice, session=session)
+    session = session_update(user=alice, session=session, duration_minutes=120)
+    with django_capture_on_commit_callbacks(execute=True):
+        session_invitations_send(user=alice, session=session)
+    assert len(mailoutbox) == 2
+    assert "SEQUENCE:1" in mailoutbox[1].attachments[0][1]
+
+
+def test_the_calendar_file_escapes_text_and_folds_long_lines(cluster):
+    session = ClusterSession(
+        pk=7,
+        cluster=cluster,
+        title="Walks, talks; and \\ more",
+        starts_at=datetime.datetime(2025, 5, 6, 9, 30, tzinfo=datetime.UTC),
+        duration_minutes=60,
+        mode=ClusterSession.Mode.IN_PERSON,
+        location="Town hall",
+        agenda="Line one\n" + "é" * 80,
+    )
+    ics = session_ics(session, now=datetime.datetime(2025, 5, 1, tzinfo=datetime.UTC))
+    assert "SUMMARY:Walks\\, talks\\; and \\\\ more\r\n" in ics
+    assert "DTSTART:20250506T093000Z\r\nDTEND:20250506T103000Z\r\n" in ics
+    assert "LOCATION:Town hall\r\n" in ics
+    assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
+    assert "\r\n " in ics  # the long description was folded
+    assert ics.endswith("END:VCALENDAR\r\n")
+
+
+def test_changing_the_assisting_group_recomputes_the_warning(network, alice, cluster):
+    peer_assist, warnings = peer_assist_create(
+        user=alice,
+        session=SessionFactory(cluster=cluster),
+        presenter=ParticipantFactory(cluster=cluster),
+        challenge="Rain",
+    )
+    assert warnings == ["The assisting group has 0 people; a peer assist works best with 5 to 12."]
+    _, warnings = peer_assist_update(
+        user=alice, peer_assist=peer_assist, assisting=[MemberFactory(network=network) for _ in range(5)]
+    )
+    assert warnings == []
