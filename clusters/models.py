@@ -38,6 +38,14 @@ class LearningCluster(models.Model):
         default=True,
         help_text="Attending a session together creates or strengthens a 'learning' tie on the network map.",
     )
+    from_round = models.ForeignKey(
+        "funds.Round",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clusters",
+        help_text="The fund round whose grantees formed this cluster.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

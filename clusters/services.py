@@ -522,3 +522,51 @@ def lesson_add(
     lesson.save()
     lesson.tags.set(tags_resolve(network=cluster.network, names=tags))
     return lesson
+
+
+# ---------------------------------------------------------------- funds link
+
+
+@transaction.atomic
+def cluster_from_round_grantees(*, user, round, name: str = "", facilitators: Iterable = ()) -> Warned:
+    """Turn a round's funded projects into their learning cluster; run again, it adds late grantees."""
+    from funds.models import Proposal
+
+    network = round.fund.network
+    funded = list(
+        Proposal.objects.filter(round=round, status=Proposal.Status.AWARDED)
+        .select_related("lead")
+        .prefetch_related("partners__organisation")
+        .order_by("id")
+    )
+    if not funded:
+        raise ValidationError({"round": "This round has no funded projects yet."})
+    cluster = LearningCluster.objects.select_for_update().filter(from_round=round).first()
+    if cluster is None:
+        cluster, _ = cluster_create(
+            user=user,
+            network=network,
+            name=name or f"Grantees of {round.title}",
+            description=round.focus or f"The community of practice of the projects funded in {round.title}.",
+            facilitators=facilitators,
+            status=LearningCluster.Status.FORMING,
+        )
+        cluster.from_round = round
+        cluster.save(update_fields=["from_round", "updated_at"])
+    by_org = {p.organisation_id: p for p in cluster.participants.filter(organisation__isnull=False)}
+    by_project = {p.project_name.lower(): p for p in cluster.participants.filter(organisation__isnull=True)}
+    for proposal in funded:
+        for partner in proposal.partners.all():
+            org = partner.organisation
+            if org is not None and org.pk not in by_org and not org.is_archived:
+                by_org[org.pk] = _participant_insert(cluster, organisation=org)
+            elif org is None and partner.new_name.lower() not in by_project:
+                by_project[partner.new_name.lower()] = _participant_insert(
+                    cluster, project_name=partner.new_name
+                )
+        lead = proposal.lead
+        if lead is not None and lead.kind == Member.Kind.PERSON and not lead.is_archived:
+            lead_orgs = set(lead.organisations.values_list("pk", flat=True))
+            home = next((by_org[pk] for pk in by_org if pk in lead_orgs), None)
+            cluster_person_add(user=user, cluster=cluster, person=lead, participant=home)
+    return Warned(cluster, cluster_warnings(cluster=cluster))
