@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from funds import assignment as assigning
 from funds.models import (
+    SUMMARY_MAX_CHARS,
     Award,
     DesignGroupMember,
     Fund,
@@ -251,6 +252,10 @@ def proposal_save_draft(
         raise ValidationError("Only a draft can be changed.")
     if lead is not None and (lead.network_id != network.pk or lead.kind != Member.Kind.PERSON):
         raise ValidationError({"lead": "The lead must be a person in this network."})
+    if len(summary or "") > SUMMARY_MAX_CHARS:
+        raise ValidationError(
+            {"summary": f"Keep the summary to {SUMMARY_MAX_CHARS} characters (it has {len(summary)})."}
+        )
     proposal.title = (title or "").strip()
     proposal.summary = summary or ""
     proposal.amount = _money(amount, "amount") if amount not in (None, "") else None
