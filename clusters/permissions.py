@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from clusters.models import ClusterSession, FollowUp, LearningCluster, Lesson, PeerAssist
+from clusters.models import ClusterParticipant, ClusterSession, FollowUp, LearningCluster, Lesson, PeerAssist
 from networks.models import Network, Role
 from networks.permissions import can_edit, has_role
 
@@ -85,3 +85,7 @@ def get_follow_up(cluster: LearningCluster, pk) -> FollowUp:
 
 def get_lesson(cluster: LearningCluster, pk) -> Lesson:
     return _get(Lesson.objects.filter(cluster=cluster), pk, "lesson")
+
+
+def get_participant(cluster: LearningCluster, pk) -> ClusterParticipant:
+    return _get(cluster.participants.select_related("organisation"), pk, "participant")

@@ -1,0 +1,161 @@
+import pytest
+from django.urls import reverse
+
+from clusters.models import Attendance, FollowUp, LearningCluster
+from clusters.services import followup_add, peer_assist_create
+from networks.models import Relationship
+from networks.services import tags_resolve
+from tests.clusters.factories import ClusterPersonFactory, ParticipantFactory, SessionFactory
+from tests.factories import PASSWORD, MemberFactory, OrganisationFactory
+
+
+@pytest.fixture
+def session(cluster):
+    return SessionFactory(cluster=cluster, title="Spring walk")
+
+
+@pytest.fixture
+def peer_assist(alice, cluster, session):
+    pa, _ = peer_assist_create(
+        user=alice,
+        session=session,
+        presenter=ParticipantFactory(cluster=cluster),
+        challenge="Volunteers leave",
+    )
+    return pa
+
+
+def login(client, user):
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def urls(network, cluster, session, peer_assist):
+    args = [network.slug, cluster.pk]
+    return {
+        "read": [
+            reverse("clusters:cluster-detail", args=args),
+            reverse("clusters:session-detail", args=[*args, session.pk]),
+            reverse("clusters:peer-assist-live", args=[*args, peer_assist.pk]),
+            reverse("clusters:lesson-list", args=args),
+            reverse("clusters:handbook-md", args=args),
+            reverse("clusters:handbook-html", args=args),
+        ],
+        "manage": [
+            reverse("clusters:cluster-edit", args=args),
+            reverse("clusters:cluster-candidates", args=args),
+            reverse("clusters:session-create", args=args),
+            reverse("clusters:peer-assist-create", args=[*args, session.pk]),
+        ],
+    }
+
+
+def test_alice_and_the_facilitator_open_every_cluster_page(
+    client, network, alice, dave, cluster, session, peer_assist
+):
+    pages = urls(network, cluster, session, peer_assist)
+    for user in (alice, dave):
+        login(client, user)
+        for url in pages["read"] + pages["manage"]:
+            assert client.get(url).status_code == 200, (user, url)
+
+
+def test_bob_reads_his_cluster_but_cannot_manage_it(
+    client, network, bob_in_cluster, cluster, session, peer_assist
+):
+    pages = urls(network, cluster, session, peer_assist)
+    login(client, bob_in_cluster)
+    for url in pages["read"]:
+        assert client.get(url).status_code == 200, url
+    for url in pages["manage"]:
+        assert client.get(url).status_code == 403, url
+    assert client.post(pages["read"][1], {"present": []}).status_code == 403
+
+
+def test_bob_gets_a_404_for_a_cluster_he_takes_no_part_in(
+    client, network, bob, cluster, session, peer_assist
+):
+    login(client, bob)
+    for url in urls(network, cluster, session, peer_assist)["read"]:
+        assert client.get(url).status_code == 404, url
+
+
+def test_charlie_the_outsider_gets_404_everywhere(client, network, charlie, cluster, session, peer_assist):
+    login(client, charlie)
+    pages = urls(network, cluster, session, peer_assist)
+    for url in [*pages["read"], *pages["manage"], reverse("clusters:cluster-list", args=[network.slug])]:
+        assert client.get(url).status_code == 404, url
+
+
+def test_members_see_only_the_clusters_they_take_part_in(client, network, bob_in_cluster, cluster):
+    LearningCluster.objects.create(network=network, name="Secret garden club")
+    response = login(client, bob_in_cluster).get(reverse("clusters:cluster-list", args=[network.slug]))
+    assert "Walking groups" in response.text and "Secret garden club" not in response.text
+
+
+def test_the_forming_page_proposes_candidates_with_reasons_and_creates_the_cluster(client, network, alice):
+    (walk,) = tags_resolve(network=network, names=["Walking groups"])
+    for name, community in [("Hill Walkers", "North"), ("River Walkers", "South")]:
+        OrganisationFactory(network=network, name=name, community=community).tags.add(walk)
+    login(client, alice)
+    url = reverse("clusters:cluster-create", args=[network.slug])
+    response = client.get(url, {"tag": walk.pk})
+    assert "Hill Walkers" in response.text and "a community not yet in the cluster" in response.text
+    orgs = list(network.members.organisations().values_list("pk", flat=True))
+    response = client.post(
+        url + f"?tag={walk.pk}",
+        {
+            "name": "Walkers",
+            "strategy_tags": [walk.pk],
+            "organisations": orgs,
+            "status": "forming",
+            "learning_ties_enabled": "on",
+        },
+        follow=True,
+    )
+    cluster = LearningCluster.objects.get(name="Walkers")
+    assert cluster.participants.count() == 2
+    assert "work best with 6 to 12" in response.text  # the size warning is shown, not blocking
+
+
+def test_saving_the_attendance_checklist_weaves_learning_ties_once(client, network, alice, cluster, session):
+    people = [MemberFactory(network=network) for _ in range(3)]
+    for person in people:
+        ClusterPersonFactory(cluster=cluster, person=person)
+    url = reverse("clusters:session-detail", args=[network.slug, cluster.pk, session.pk])
+    login(client, alice)
+    for _ in range(2):
+        client.post(url, {"present": [p.pk for p in people[:2]]})
+    assert Attendance.objects.filter(session=session, attended=True).count() == 2
+    assert Attendance.objects.filter(session=session, attended=False).count() == 1
+    assert Relationship.objects.filter(kind="learning").count() == 1
+
+
+def test_the_live_peer_assist_page_captures_advice_with_htmx(client, network, dave, cluster, peer_assist):
+    url = reverse("clusters:peer-assist-capture", args=[network.slug, cluster.pk, peer_assist.pk])
+    response = login(client, dave).post(
+        url, {"kind": "advice", "text": "Pair newcomers with a buddy."}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert (
+        response.text.lstrip().startswith('<div id="captured"')
+        and "Pair newcomers with a buddy." in response.text
+    )
+    response = client.post(url, {"kind": "follow_up", "text": ""}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422 and "Write something first." in response.text
+
+
+def test_a_follow_up_is_marked_done_from_the_live_page(client, network, alice, cluster, peer_assist):
+    follow_up = followup_add(user=alice, peer_assist=peer_assist, action="Call the library")
+    url = reverse("clusters:follow-up-status", args=[network.slug, cluster.pk, follow_up.pk])
+    login(client, alice).post(url, {"status": "done"})
+    assert FollowUp.objects.get(pk=follow_up.pk).status == "done"
+
+
+def test_the_handbook_downloads_as_markdown_and_prints_as_html(client, network, alice, cluster):
+    login(client, alice)
+    md = client.get(reverse("clusters:handbook-md", args=[network.slug, cluster.pk]))
+    assert md["Content-Type"].startswith("text/markdown")
+    assert md["Content-Disposition"] == 'attachment; filename="walking-groups-handbook.md"'
+    html = client.get(reverse("clusters:handbook-html", args=[network.slug, cluster.pk]))
+    assert html["Content-Type"].startswith("text/html") and "@media print" in html.text
