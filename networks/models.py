@@ -247,3 +247,135 @@ class ImportFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Snapshot(models.Model):
+    """One computation of a network's metrics, kept so change over time can be plotted.
+
+    The row exists (queued) before its task is enqueued; pages and the API read the latest done one.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Recompute button"
+        CHANGE = "change", "After changes"
+        NIGHTLY = "nightly", "Nightly"
+        COMMAND = "command", "Command line"
+        API = "api", "API"
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="snapshots")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=60, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    not_before = models.DateTimeField(default=timezone.now, help_text="Debounce: not computed before this.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    method = models.JSONField(default=dict, blank=True, help_text="Exact or sampled betweenness, k, seed.")
+    figures = models.JSONField(default=dict, blank=True, help_text="Per-network figures, all members.")
+    views = models.JSONField(default=dict, blank=True, help_text="Figures of the people/organisations views.")
+    bridges = models.JSONField(default=list, blank=True)
+    gatekeepers = models.JSONField(default=list, blank=True)
+    communities = models.JSONField(default=list, blank=True)
+    suggestions = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "finished_at"
+        constraints = [
+            # The debounce: while one computation waits, further changes join it.
+            models.UniqueConstraint(
+                fields=["network"], condition=Q(status="queued"), name="snapshot_one_queued_per_network"
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="snapshot_progress_at_most_100"),
+        ]
+        indexes = [models.Index(fields=["network", "status", "-finished_at"])]
+
+    def __str__(self) -> str:
+        return f"Snapshot #{self.pk} of {self.network} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class MemberMetric(models.Model):
+    """One member's figures in one snapshot (bulk-written)."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="member_metrics")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="metrics")
+    degree = models.PositiveIntegerField(default=0)
+    betweenness = models.FloatField(default=0)
+    closeness = models.FloatField(default=0)
+    clustering = models.FloatField(default=0)
+    core_number = models.PositiveIntegerField(default=0)
+    community = models.IntegerField(null=True, blank=True)
+    reach2 = models.PositiveIntegerField(default=0)
+    constraint = models.FloatField(null=True, blank=True)
+    effective_size = models.FloatField(null=True, blank=True)
+    is_gatekeeper = models.BooleanField(default=False)
+    triangles = models.PositiveIntegerField(default=0)
+    open_triads = models.PositiveIntegerField(default=0)
+    roles = models.JSONField(default=list, blank=True)
+    explanation = models.TextField(blank=True)
+    x = models.FloatField(null=True, blank=True)
+    y = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-degree", "member_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "member"], name="membermetric_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["snapshot", "-degree", "member"]),
+            models.Index(fields=["snapshot", "-betweenness", "member"]),
+            models.Index(fields=["snapshot", "community"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} in snapshot {self.snapshot_id}"
+
+
+class SuggestionDecision(models.Model):
+    """A coordinator's answer to an introduction suggestion; a dismissed pair is never suggested again."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="suggestion_decisions")
+    member_a = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    member_b = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40, blank=True)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            # Pairs are stored with member_a < member_b so (a, b) and (b, a) are the same pair.
+            models.CheckConstraint(condition=Q(member_a__lt=F("member_b")), name="suggestiondecision_ordered"),
+            models.UniqueConstraint(fields=["member_a", "member_b"], name="suggestiondecision_one_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision}: {self.member_a_id}–{self.member_b_id}"

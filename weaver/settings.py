@@ -169,6 +169,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Edits within this window are gathered into one metrics computation.
+WEAVER_SNAPSHOT_DEBOUNCE_SECONDS = env_int("WEAVER_SNAPSHOT_DEBOUNCE_SECONDS", 60, minimum=0)
 CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {

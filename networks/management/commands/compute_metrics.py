@@ -1,0 +1,44 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from networks.models import Network, Snapshot
+from networks.snapshots import snapshot_compute, snapshot_export
+
+
+class Command(BaseCommand):
+    help = "Compute a metrics snapshot of a network now (synchronously) and print its summary."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="the network's slug")
+        parser.add_argument("--json", action="store_true", help="print the snapshot as one JSON object")
+
+    def handle(self, *args, slug: str, **options):
+        network = Network.objects.filter(slug=slug).first()
+        if network is None:
+            raise CommandError(f"No network with slug {slug!r}.")
+        snapshot = Snapshot.objects.create(network=network, trigger=Snapshot.Trigger.COMMAND)
+        snapshot = snapshot_compute(snapshot_id=snapshot.pk)
+        if snapshot.status != Snapshot.Status.DONE:
+            raise CommandError(f"Snapshot #{snapshot.pk} failed: {snapshot.error}")
+        if options["json"]:
+            self.stdout.write(_dumps(snapshot_export(snapshot)))
+            return
+        f = snapshot.figures
+        lines = [
+            f"Snapshot #{snapshot.pk} of {network.name} ({snapshot.method.get('betweenness')} betweenness)",
+            f"  members {f['members']}, ties {f['ties']}, density {f['density']:.4f}",
+            f"  components {f['components']} (largest holds {f['largest_component_share']:.0%})",
+            f"  average clustering {f['average_clustering']:.3f}, transitivity {f['transitivity']:.3f}",
+            f"  triangles {f['triangles']}, open triads {f['open_triads']}, "
+            f"unclosed pairs {f['unclosed_pairs']}",
+            f"  communities {f['communities']}, bridges {f['bridges']}, gatekeepers {f['gatekeepers']}",
+            f"  share in the periphery {f['periphery_share']:.0%}",
+            f"  {len(snapshot.suggestions)} suggestions; "
+            f"computed in {snapshot.timings.get('total', 0):.2f} s",
+        ]
+        self.stdout.write("\n".join(lines))
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=False, default=str)

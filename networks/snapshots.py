@@ -1,0 +1,296 @@
+"""Services for metric snapshots: request (debounced), compute (once, one worker per network), reconcile.
+
+Reliability rules, in one place:
+- the snapshot row exists (queued) before its task is enqueued, on commit;
+- at most one queued snapshot per network (a database constraint): further changes join it, which
+  is the debounce;
+- one computation per network at a time: a PostgreSQL session advisory lock, released by the
+  server if the worker dies, so a redelivered task can take over at once;
+- a run finishes once: member rows and the "done" update are written in one transaction, guarded
+  on the status, so re-deliveries find it done and return;
+- a periodic reconciler re-enqueues snapshots left queued or running by a lost task.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from networks import metrics
+from networks.layout import layout
+from networks.models import MemberMetric, Network, Snapshot, SuggestionDecision
+from networks.selectors import network_graph_rows
+
+log = logging.getLogger(__name__)
+
+LOCK_NAMESPACE = 7_340_001  # first key of pg_try_advisory_lock(int, int): "network snapshot"
+MAX_ATTEMPTS = 5
+BULK_BATCH = 5000
+
+
+class NetworkBusy(Exception):
+    """Another worker is computing this network right now."""
+
+
+def _enqueue(snapshot_id: int, countdown: int = 0) -> None:
+    from networks.tasks import compute_snapshot
+
+    compute_snapshot.apply_async_on_commit((snapshot_id,), countdown=countdown)
+
+
+def snapshot_request(*, network: Network, trigger: str, user=None, delay_seconds: int = 0) -> Snapshot:
+    """Ask for a fresh snapshot; joins the network's queued one if there is one (the debounce)."""
+    now = timezone.now()
+    queued = Snapshot.objects.filter(network=network, status=Snapshot.Status.QUEUED).first()
+    if queued is not None:
+        if delay_seconds == 0 and queued.not_before > now:
+            # Someone asked for it now: bring the debounced computation forward.
+            Snapshot.objects.filter(pk=queued.pk).update(not_before=now)
+            _enqueue(queued.pk)
+        return queued
+    try:
+        with transaction.atomic():
+            snapshot = Snapshot.objects.create(
+                network=network,
+                trigger=trigger,
+                requested_by=user if getattr(user, "is_authenticated", False) else None,
+                not_before=now + timedelta(seconds=delay_seconds),
+            )
+    except IntegrityError:
+        # A concurrent request created the queued snapshot first: join it.
+        return Snapshot.objects.get(network=network, status=Snapshot.Status.QUEUED)
+    _enqueue(snapshot.pk, countdown=delay_seconds)
+    return snapshot
+
+
+def snapshot_request_after_change(*, network: Network, user=None) -> Snapshot:
+    """Recompute after edits, debounced: many edits within the window cause one computation."""
+    return snapshot_request(
+        network=network,
+        trigger=Snapshot.Trigger.CHANGE,
+        user=user,
+        delay_seconds=settings.WEAVER_SNAPSHOT_DEBOUNCE_SECONDS,
+    )
+
+
+@contextmanager
+def _network_lock(network_id: int):
+    if connection.vendor != "postgresql":
+        yield  # SQLite: one process, tasks in-process; nothing else can compute concurrently
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, network_id])
+        if not cursor.fetchone()[0]:
+            raise NetworkBusy(network_id)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, network_id])
+
+
+def _progress_writer(snapshot_id: int) -> Callable[[int, str], None]:
+    def write(percent: int, stage: str) -> None:
+        Snapshot.objects.filter(pk=snapshot_id, status=Snapshot.Status.RUNNING).update(
+            progress=max(0, min(100, int(percent))), stage=stage[:60], updated_at=timezone.now()
+        )
+
+    return write
+
+
+def snapshot_compute(*, snapshot_id: int) -> Snapshot | None:
+    """Compute a queued (or abandoned running) snapshot; a no-op when it is finished or gone."""
+    snapshot = Snapshot.objects.filter(pk=snapshot_id).select_related("network").first()
+    if snapshot is None or snapshot.is_finished:
+        return snapshot
+    with _network_lock(snapshot.network_id):
+        claimed = Snapshot.objects.filter(
+            pk=snapshot_id, status__in=[Snapshot.Status.QUEUED, Snapshot.Status.RUNNING]
+        ).update(
+            status=Snapshot.Status.RUNNING,
+            started_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            progress=0,
+            stage="reading the network",
+        )
+        if not claimed:
+            return Snapshot.objects.get(pk=snapshot_id)
+        try:
+            _compute_and_store(snapshot)
+        except Exception as exc:
+            log.exception("snapshot %s failed", snapshot_id)
+            snapshot_fail(snapshot_id=snapshot_id, error=f"{type(exc).__name__}: {exc}")
+    return Snapshot.objects.get(pk=snapshot_id)
+
+
+def _view_summary(view: dict) -> dict:
+    """What is kept of the people-only and organisations-only views: figures and compact member rows."""
+    return {
+        "network": view["network"],
+        "bridges": view["bridges"],
+        "gatekeepers": view["gatekeepers"],
+        "communities": view["communities"],
+        "members": {
+            str(row["id"]): {
+                "degree": row["degree"],
+                "betweenness": row["betweenness"],
+                "community": row["community"],
+                "roles": row["roles"],
+            }
+            for row in view["members"]
+        },
+    }
+
+
+def _compute_and_store(snapshot: Snapshot) -> None:
+    started = time.perf_counter()
+    members, ties = network_graph_rows(network=snapshot.network)
+    graph = metrics.build_graph(members, ties)
+    read_seconds = time.perf_counter() - started
+    views = metrics.compute_views(
+        graph,
+        progress=_progress_writer(snapshot.pk),
+        exclude_pairs=dismissed_pairs(network=snapshot.network),
+    )
+    result = views["all"]
+    timings = {"read": round(read_seconds, 3), **result["timings"]}
+    timings["people_view"] = views["people"]["timings"]["total"]
+    timings["organisations_view"] = views["organisations"]["timings"]["total"]
+
+    layout_started = time.perf_counter()
+    positions = layout(graph, seed=metrics.SEED)
+    timings["layout"] = round(time.perf_counter() - layout_started, 3)
+
+    write_started = time.perf_counter()
+    rows = [
+        MemberMetric(
+            snapshot_id=snapshot.pk,
+            x=positions[row["id"]][0] if row["id"] in positions else None,
+            y=positions[row["id"]][1] if row["id"] in positions else None,
+            **_member_metric_fields(row),
+        )
+        for row in result["members"]
+    ]
+    with transaction.atomic():
+        locked = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+        if locked.status != Snapshot.Status.RUNNING:
+            return  # finished by an earlier delivery; leave it as it is
+        MemberMetric.objects.filter(snapshot_id=snapshot.pk).delete()
+        MemberMetric.objects.bulk_create(rows, batch_size=BULK_BATCH)
+        timings["write"] = round(time.perf_counter() - write_started, 3)
+        Snapshot.objects.filter(pk=snapshot.pk).update(
+            status=Snapshot.Status.DONE,
+            progress=100,
+            stage="done",
+            error="",
+            finished_at=timezone.now(),
+            timings=timings,
+            method=result["method"],
+            figures=result["network"],
+            views={name: _view_summary(views[name]) for name in ("people", "organisations")},
+            bridges=result["bridges"],
+            gatekeepers=result["gatekeepers"],
+            communities=result["communities"],
+            suggestions=result["suggestions"],
+        )
+
+
+_METRIC_FIELDS = [
+    f.name for f in MemberMetric._meta.concrete_fields if f.name not in {"id", "snapshot", "member"}
+]
+
+
+def _member_metric_fields(row: dict) -> dict:
+    fields = {name: row[name] for name in _METRIC_FIELDS if name in row}
+    fields["member_id"] = row["id"]
+    return fields
+
+
+def snapshot_fail(*, snapshot_id: int, error: str) -> None:
+    """Mark a running snapshot failed with its error; the previous done snapshot stays current."""
+    Snapshot.objects.filter(pk=snapshot_id, status=Snapshot.Status.RUNNING).update(
+        status=Snapshot.Status.FAILED, error=error[:5000], finished_at=timezone.now(), stage="failed"
+    )
+
+
+def snapshots_reconcile(*, stale_after: timedelta | None = None) -> list[int]:
+    """Re-enqueue snapshots whose task was lost (queued too long, or running with no progress)."""
+    now = timezone.now()
+    if stale_after is None:
+        stale_after = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    stuck = Snapshot.objects.filter(
+        status=Snapshot.Status.QUEUED, not_before__lt=now - min(stale_after, timedelta(minutes=2))
+    ) | Snapshot.objects.filter(status=Snapshot.Status.RUNNING, updated_at__lt=now - stale_after)
+    requeued = []
+    for snapshot in stuck.order_by("id"):
+        if snapshot.attempts >= MAX_ATTEMPTS:
+            Snapshot.objects.filter(pk=snapshot.pk, status=snapshot.status).update(
+                status=Snapshot.Status.FAILED,
+                error=f"Gave up after {snapshot.attempts} attempts.",
+                finished_at=now,
+            )
+            continue
+        _enqueue(snapshot.pk)
+        requeued.append(snapshot.pk)
+    return requeued
+
+
+def snapshots_nightly() -> list[int]:
+    """Request a snapshot of every network (joins any already queued)."""
+    return [
+        snapshot_request(network=network, trigger=Snapshot.Trigger.NIGHTLY).pk
+        for network in Network.objects.order_by("id")
+    ]
+
+
+def dismissed_pairs(*, network: Network) -> list[tuple[int, int]]:
+    """Member pairs a coordinator dismissed: never suggested again."""
+    return list(
+        SuggestionDecision.objects.filter(
+            network=network, decision=SuggestionDecision.Decision.DISMISSED
+        ).values_list("member_a_id", "member_b_id")
+    )
+
+
+def snapshot_export(snapshot: Snapshot) -> dict:
+    """The snapshot as DESIGN.md's JSON: figures, members with label and email, everything else labelled."""
+    rows = list(
+        MemberMetric.objects.filter(snapshot=snapshot)
+        .select_related("member")
+        .order_by("member__name", "member_id")
+    )
+    label = {m.member_id: m.member.name for m in rows}
+    members = [
+        {
+            "id": m.member_id,
+            "label": m.member.name,
+            "email": m.member.email,
+            "kind": m.member.kind,
+            **{name: getattr(m, name) for name in _METRIC_FIELDS if name not in {"x", "y"}},
+        }
+        for m in rows
+    ]
+    return {
+        "snapshot": {
+            "id": snapshot.pk,
+            "finished_at": snapshot.finished_at.isoformat() if snapshot.finished_at else None,
+            "method": snapshot.method,
+            "timings": snapshot.timings,
+        },
+        "network": snapshot.figures,
+        "views": {name: view["network"] for name, view in snapshot.views.items()},
+        "members": members,
+        "bridges": [[label.get(a, a), label.get(b, b)] for a, b in snapshot.bridges],
+        "gatekeepers": [label.get(g, g) for g in snapshot.gatekeepers],
+        "communities": snapshot.communities,
+        "suggestions": [
+            {**s, "a": s["a_label"], "b": s["b_label"], "shared": s["shared_labels"]}
+            for s in snapshot.suggestions
+        ],
+    }

@@ -1,0 +1,30 @@
+from celery import shared_task
+
+from networks import snapshots
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(snapshots.NetworkBusy,),
+    retry_backoff=5,
+    retry_backoff_max=60,
+    max_retries=None,
+)
+def compute_snapshot(self, snapshot_id: int) -> str | None:
+    """Compute one snapshot; at least once, idempotent (a finished snapshot is left as it is)."""
+    snapshot = snapshots.snapshot_compute(snapshot_id=snapshot_id)
+    return snapshot.status if snapshot else None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def reconcile_snapshots() -> list[int]:
+    """Re-enqueue snapshots whose task was lost; at least once, harmless to repeat."""
+    return snapshots.snapshots_reconcile()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def nightly_snapshots() -> list[int]:
+    """Request a snapshot of every network; at least once, joins any already queued."""
+    return snapshots.snapshots_nightly()
