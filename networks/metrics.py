@@ -434,7 +434,8 @@ def _neighbourhoods(ix: _Indexed, keep: int, excluded: np.ndarray) -> _Neighbour
             np.concatenate([best[0], rows[pick]]),
             np.concatenate([best[1], cols[pick]]),
             np.concatenate([best[2], shared[pick]]),
-            np.concatenate([best[3], product.data.imag[pick]]),
+            # Rounded so that mathematically equal scores tie and fall to the stable order.
+            np.concatenate([best[3], np.round(product.data.imag[pick], 9)]),
         ]
         order = np.lexsort((merged[1], merged[0], -merged[3], -merged[2]))[:keep]
         best = [column[order] for column in merged]
