@@ -25,3 +25,9 @@ def bob_in_cluster(network, cluster, bob):
     person = MemberFactory(network=network, name="Bob Baker", user=bob)
     ClusterPersonFactory(cluster=cluster, person=person)
     return bob
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Passwords are hashed per test; the production hasher's slowness buys nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,342 @@
+"""REST representations of learning clusters. Serializers validate and represent; writes go through
+clusters.services (see clusters.api). Related objects are looked up in the request's network only,
+and clusters among those the caller may see, so anything else is a 400."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from clusters.models import (
+    AdviceItem,
+    Attendance,
+    ClusterParticipant,
+    ClusterPerson,
+    ClusterSession,
+    FollowUp,
+    LearningCluster,
+    Lesson,
+    PeerAssist,
+    PeerAssistQuestion,
+)
+from clusters.permissions import clusters_for_user
+from clusters.selectors import cluster_warnings, peer_assist_warnings
+from networks.models import Member
+from networks.serializers import TagListField
+
+
+def _network(context):
+    return context.get("network")
+
+
+class NetworkPersonField(serializers.PrimaryKeyRelatedField):
+    # Only names the model for the schema; get_queryset scopes the lookups to the network.
+    queryset = Member.objects.none()
+
+    def get_queryset(self):
+        network = _network(self.context)
+        return Member.objects.filter(network=network).people() if network else Member.objects.none()
+
+
+class NetworkOrganisationField(serializers.PrimaryKeyRelatedField):
+    # Only names the model for the schema; get_queryset scopes the lookups to the network.
+    queryset = Member.objects.none()
+
+    def get_queryset(self):
+        network = _network(self.context)
+        return Member.objects.filter(network=network).organisations() if network else Member.objects.none()
+
+
+class NetworkUserField(serializers.PrimaryKeyRelatedField):
+    """A user id, accepted only for users holding a role in the request's network."""
+
+    queryset = get_user_model().objects.none()
+
+    def get_queryset(self):
+        network = _network(self.context)
+        users = get_user_model().objects
+        return users.filter(network_roles__network=network).distinct() if network else users.none()
+
+
+class VisibleClusterField(serializers.PrimaryKeyRelatedField):
+    # Only names the model for the schema; get_queryset scopes the lookups to the network.
+    queryset = LearningCluster.objects.none()
+
+    def get_queryset(self):
+        network, request = _network(self.context), self.context.get("request")
+        if network is None or request is None:
+            return LearningCluster.objects.none()
+        return clusters_for_user(request.user, network)
+
+
+class NetworkParticipantField(serializers.PrimaryKeyRelatedField):
+    # Only names the model for the schema; get_queryset scopes the lookups to the network.
+    queryset = ClusterParticipant.objects.none()
+
+    def get_queryset(self):
+        network = _network(self.context)
+        return ClusterParticipant.objects.filter(cluster__network=network).select_related("organisation")
+
+
+class NetworkSessionField(serializers.PrimaryKeyRelatedField):
+    # Only names the model for the schema; get_queryset scopes the lookups to the network.
+    queryset = ClusterSession.objects.none()
+
+    def get_queryset(self):
+        network, request = _network(self.context), self.context.get("request")
+        if network is None or request is None:
+            return ClusterSession.objects.none()
+        return ClusterSession.objects.filter(cluster__in=clusters_for_user(request.user, network))
+
+
+class NetworkPeerAssistField(serializers.PrimaryKeyRelatedField):
+    # Only names the model for the schema; get_queryset scopes the lookups to the network.
+    queryset = PeerAssist.objects.none()
+
+    def get_queryset(self):
+        network = _network(self.context)
+        return PeerAssist.objects.filter(session__cluster__network=network)
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    community = serializers.CharField(source="effective_community", read_only=True)
+
+    class Meta:
+        model = ClusterParticipant
+        fields = ["id", "organisation", "name", "community"]
+
+
+class ClusterPersonSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+
+    class Meta:
+        model = ClusterPerson
+        fields = ["id", "person", "name", "participant"]
+
+
+class ClusterSerializer(serializers.ModelSerializer):
+    strategy_tags = TagListField(required=False, help_text="Tag names of the strategies; replaced when sent.")
+    facilitators = NetworkUserField(many=True, required=False, help_text="User ids of the facilitators.")
+    organisations = NetworkOrganisationField(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text="On creation: ids of the organisations taking part.",
+    )
+    participants = ParticipantSerializer(many=True, read_only=True)
+    people = ClusterPersonSerializer(many=True, read_only=True)
+    warnings = serializers.SerializerMethodField(help_text="Rule warnings (size 6–12, one community only).")
+
+    class Meta:
+        model = LearningCluster
+        fields = [
+            "id",
+            "name",
+            "description",
+            "strategy_tags",
+            "facilitators",
+            "starts_on",
+            "ends_on",
+            "status",
+            "learning_ties_enabled",
+            "organisations",
+            "participants",
+            "people",
+            "warnings",
+            "from_round",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["from_round", "created_at", "updated_at"]
+
+    def get_warnings(self, cluster: LearningCluster) -> list[str]:
+        return cluster_warnings(cluster=cluster)
+
+
+class ParticipantAddSerializer(serializers.Serializer):
+    organisation = NetworkOrganisationField(
+        required=False, allow_null=True, help_text="An organisation's id."
+    )
+    project_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    community = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if not attrs.get("organisation") and not attrs.get("project_name", "").strip():
+            raise serializers.ValidationError("Give an organisation or a local project's name.")
+        return attrs
+
+
+class PersonAddSerializer(serializers.Serializer):
+    person = NetworkPersonField()
+    participant = NetworkParticipantField(required=False, allow_null=True)
+
+
+class CandidateSerializer(serializers.Serializer):
+    organisation_id = serializers.IntegerField()
+    name = serializers.CharField()
+    community = serializers.CharField()
+    matched_tags = serializers.ListField(child=serializers.CharField())
+    rank = serializers.IntegerField()
+    new_pairs = serializers.IntegerField(help_text="Organisations already picked that it is not yet tied to.")
+    tied_with = serializers.ListField(child=serializers.CharField())
+    new_community = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class ClusterStatsSerializer(serializers.Serializer):
+    sessions = serializers.IntegerField()
+    sessions_held = serializers.IntegerField()
+    attendance_records = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    attendance_rate = serializers.FloatField(allow_null=True)
+    peer_assists = serializers.IntegerField()
+    follow_ups = serializers.IntegerField()
+    follow_ups_done = serializers.IntegerField()
+    ties_created = serializers.IntegerField()
+    ties_strengthened = serializers.IntegerField()
+    ties_created_across_communities = serializers.IntegerField()
+
+
+class FromRoundSerializer(serializers.Serializer):
+    round = serializers.IntegerField(help_text="The id of a fund round of this network with funded projects.")
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+
+    class Meta:
+        model = Attendance
+        fields = ["person", "name", "attended"]
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    cluster = VisibleClusterField()
+    attendance = AttendanceSerializer(many=True, read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = ClusterSession
+        fields = [
+            "id",
+            "cluster",
+            "title",
+            "starts_at",
+            "duration_minutes",
+            "ends_at",
+            "mode",
+            "location",
+            "link",
+            "agenda",
+            "notes",
+            "sequence",
+            "attendance",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["sequence", "created_at", "updated_at"]
+
+
+class SessionUpdateSerializer(SessionSerializer):
+    cluster = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class AttendanceRecordSerializer(serializers.Serializer):
+    attended = NetworkPersonField(many=True, required=False, help_text="Ids of the people who came.")
+    absent = NetworkPersonField(many=True, required=False, help_text="Ids of the people who did not.")
+
+
+class AttendanceOutcomeSerializer(serializers.Serializer):
+    attendance = AttendanceSerializer(many=True)
+    ties_created = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of new learning ties."
+    )
+    ties_strengthened = serializers.ListField(child=serializers.IntegerField())
+
+
+class InvitationSerializer(serializers.Serializer):
+    invited = serializers.IntegerField(help_text="How many people the invitation is being emailed to.")
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    asked_by = NetworkPersonField(required=False, allow_null=True)
+
+    class Meta:
+        model = PeerAssistQuestion
+        fields = ["id", "text", "asked_by", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class AdviceSerializer(serializers.ModelSerializer):
+    given_by = NetworkPersonField(required=False, allow_null=True)
+
+    class Meta:
+        model = AdviceItem
+        fields = ["id", "text", "given_by", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=Member.objects.none(), required=False, allow_null=True, help_text="A member's id."
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = ["id", "peer_assist", "action", "owner", "due_on", "status", "closed_at", "created_at"]
+        read_only_fields = ["peer_assist", "status", "closed_at", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        network = _network(self.context)
+        if network is not None:
+            self.fields["owner"].queryset = Member.objects.filter(network=network)
+
+
+class FollowUpStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=FollowUp.Status.choices)
+
+
+class PeerAssistSerializer(serializers.ModelSerializer):
+    session = NetworkSessionField()
+    presenter = NetworkParticipantField(help_text="The id of the presenting participant of the cluster.")
+    presenter_name = serializers.CharField(source="presenter.name", read_only=True)
+    assisting = NetworkPersonField(many=True, required=False, help_text="Ids of the assisting people.")
+    questions = QuestionSerializer(many=True, read_only=True)
+    advice = AdviceSerializer(many=True, read_only=True)
+    follow_ups = FollowUpSerializer(many=True, read_only=True)
+    warnings = serializers.SerializerMethodField(help_text="A warning when the assisting group is not 5–12.")
+
+    class Meta:
+        model = PeerAssist
+        fields = [
+            "id",
+            "session",
+            "presenter",
+            "presenter_name",
+            "challenge",
+            "assisting",
+            "questions",
+            "advice",
+            "follow_ups",
+            "warnings",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def get_warnings(self, peer_assist: PeerAssist) -> list[str]:
+        return peer_assist_warnings(peer_assist=peer_assist)
+
+
+class PeerAssistUpdateSerializer(PeerAssistSerializer):
+    session = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class LessonSerializer(serializers.ModelSerializer):
+    cluster = VisibleClusterField()
+    tags = TagListField(required=False)
+    peer_assist = NetworkPeerAssistField(required=False, allow_null=True)
+    author = serializers.StringRelatedField()
+
+    class Meta:
+        model = Lesson
+        fields = ["id", "cluster", "text", "tags", "peer_assist", "author", "created_at"]
+        read_only_fields = ["author", "created_at"]

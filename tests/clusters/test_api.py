@@ -1,0 +1,147 @@
+import pytest
+from rest_framework.test import APIClient
+
+from clusters.models import LearningCluster
+from clusters.services import peer_assist_create
+from networks.models import Relationship
+from networks.services import tags_resolve
+from tests.clusters.factories import ClusterPersonFactory, ParticipantFactory, SessionFactory
+from tests.factories import MemberFactory, OrganisationFactory
+
+BASE = "/api/v1/networks/healthy-valleys"
+
+
+@pytest.fixture
+def api():
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def session(cluster):
+    return SessionFactory(cluster=cluster)
+
+
+@pytest.fixture
+def peer_assist(alice, cluster, session):
+    pa, _ = peer_assist_create(
+        user=alice, session=session, presenter=ParticipantFactory(cluster=cluster), challenge="Rain"
+    )
+    return pa
+
+
+def paths(cluster, session, peer_assist):
+    return [
+        "/clusters/",
+        f"/clusters/{cluster.pk}/",
+        f"/clusters/{cluster.pk}/stats/",
+        f"/clusters/{cluster.pk}/handbook/",
+        f"/sessions/{session.pk}/",
+        f"/peer-assists/{peer_assist.pk}/",
+        "/lessons/",
+    ]
+
+
+def test_alice_and_the_facilitator_read_everything_of_the_cluster(
+    api, alice, dave, cluster, session, peer_assist
+):
+    for user in (alice, dave):
+        for path in paths(cluster, session, peer_assist):
+            assert api(user).get(BASE + path).status_code == 200, (user, path)
+
+
+def test_bob_reads_the_cluster_he_takes_part_in_but_cannot_change_it(
+    api, bob_in_cluster, cluster, session, peer_assist
+):
+    client = api(bob_in_cluster)
+    for path in paths(cluster, session, peer_assist):
+        assert client.get(BASE + path).status_code == 200, path
+    assert client.patch(f"{BASE}/clusters/{cluster.pk}/", {"name": "Mine"}).status_code == 403
+    assert client.post(f"{BASE}/sessions/{session.pk}/attendance/", {"attended": []}).status_code == 403
+    assert client.post(f"{BASE}/clusters/", {"name": "New"}).status_code == 403
+    assert client.post(f"{BASE}/lessons/", {"cluster": cluster.pk, "text": "x"}).status_code == 403
+
+
+def test_bob_does_not_see_a_cluster_he_takes_no_part_in(api, bob, cluster, session, peer_assist):
+    client = api(bob)
+    assert client.get(f"{BASE}/clusters/").json()["count"] == 0
+    for path in paths(cluster, session, peer_assist)[1:-1]:
+        assert client.get(BASE + path).status_code == 404, path
+
+
+def test_charlie_gets_404_and_anonymous_gets_401(api, charlie, cluster, session, peer_assist):
+    for path in paths(cluster, session, peer_assist):
+        assert api(charlie).get(BASE + path).status_code == 404, path
+        assert api().get(BASE + path).status_code == 401, path
+
+
+def test_creating_a_cluster_returns_its_warnings(api, network, alice):
+    orgs = [OrganisationFactory(network=network, community="North").pk for _ in range(3)]
+    response = api(alice).post(
+        f"{BASE}/clusters/",
+        {"name": "Walkers", "strategy_tags": ["Walking"], "organisations": orgs},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert len(body["participants"]) == 3 and body["strategy_tags"] == ["Walking"]
+    assert len(body["warnings"]) == 2  # too small, and one community only
+
+
+def test_an_organisation_of_another_network_is_a_400(api, other_network, alice, cluster):
+    stranger = OrganisationFactory(network=other_network)
+    response = api(alice).post(f"{BASE}/clusters/{cluster.pk}/participants/", {"organisation": stranger.pk})
+    assert response.status_code == 400
+
+
+def test_candidates_are_proposed_with_reasons(api, network, alice):
+    (walk,) = tags_resolve(network=network, names=["Walking"])
+    OrganisationFactory(network=network, name="Hill Walkers", community="North").tags.add(walk)
+    response = api(alice).get(f"{BASE}/clusters/propose/", {"tag": "walking"})
+    assert response.status_code == 200
+    (candidate,) = response.json()
+    assert candidate["name"] == "Hill Walkers" and "From North" in candidate["reason"]
+
+
+def test_attendance_over_the_api_ties_each_pair_once(api, network, dave, cluster, session):
+    people = [MemberFactory(network=network) for _ in range(3)]
+    for person in people:
+        ClusterPersonFactory(cluster=cluster, person=person)
+    url = f"{BASE}/sessions/{session.pk}/attendance/"
+    first = api(dave).post(url, {"attended": [p.pk for p in people]}, format="json")
+    again = api(dave).post(url, {"attended": [p.pk for p in people]}, format="json")
+    assert first.status_code == 200 and len(first.json()["ties_created"]) == 3
+    assert again.json()["ties_created"] == [] and again.json()["ties_strengthened"] == []
+    assert Relationship.objects.filter(kind="learning").count() == 3
+
+
+def test_a_peer_assist_captures_questions_advice_and_follow_ups(api, network, dave, peer_assist):
+    client = api(dave)
+    base = f"{BASE}/peer-assists/{peer_assist.pk}"
+    assert client.post(f"{base}/questions/", {"text": "Since when?"}).status_code == 201
+    assert client.post(f"{base}/advice/", {"text": "Meet indoors."}).status_code == 201
+    follow_up = client.post(f"{base}/follow-ups/", {"action": "Book the hall"}).json()
+    assert follow_up["status"] == "open"
+    body = client.get(f"{base}/").json()
+    assert [q["text"] for q in body["questions"]] == ["Since when?"]
+    assert body["warnings"]  # nobody assisting yet
+    status_url = f"{BASE}/follow-ups/{follow_up['id']}/status/"
+    assert client.post(status_url, {"status": "done"}).json()["status"] == "done"
+    assert client.post(status_url, {"status": "dropped"}).status_code == 400
+
+
+def test_the_handbook_downloads_as_markdown_or_html(api, alice, cluster):
+    md = api(alice).get(f"{BASE}/clusters/{cluster.pk}/handbook/")
+    assert md["Content-Type"].startswith("text/markdown") and b"# Walking groups" in md.content
+    html = api(alice).get(f"{BASE}/clusters/{cluster.pk}/handbook/", {"as": "html"})
+    assert html["Content-Type"].startswith("text/html")
+
+
+def test_only_coordinators_turn_grantees_into_a_cluster(api, dave):
+    assert api(dave).post(f"{BASE}/clusters/from-round/", {"round": 1}).status_code == 403
+    assert not LearningCluster.objects.filter(from_round__isnull=False).exists()
