@@ -602,16 +602,20 @@ def _weave_partners(*, user, proposal: Proposal) -> None:
     for a, b in combinations(orgs, 2):
         if active_tie_between(source=a, target=b, kind=COLLABORATION):
             continue
-        relationship_add(
-            user=user,
-            network=network,
-            source=a,
-            target=b,
-            kind=COLLABORATION,
-            provenance="fund",
-            provenance_detail=detail,
-            notes=f"Partners in “{proposal.title}”.",
-        )
+        try:
+            relationship_add(
+                user=user,
+                network=network,
+                source=a,
+                target=b,
+                kind=COLLABORATION,
+                provenance="fund",
+                provenance_detail=detail,
+                notes=f"Partners in “{proposal.title}”.",
+            )
+        except ValidationError:
+            # Another round's award tied them a moment ago: the tie exists, which is all we want.
+            continue
 
 
 def proposal_decline(*, user, proposal: Proposal, reason: str) -> Proposal:

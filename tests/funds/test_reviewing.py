@@ -1,0 +1,195 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from funds import selectors, services
+from funds.models import Proposal, ReviewAssignment
+from funds.tasks import send_assignment_emails, send_review_reminders
+from networks.services import relationship_add
+from tests.factories import MemberFactory, UserFactory
+from tests.funds.conftest import bob_member, make_reviewer, submit_proposal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviewing(network, alice, applicant, open_round, orgs):
+    """One submitted proposal by bob, three volunteers (r=2, k=1) and the round in review."""
+    proposal = submit_proposal(
+        rnd=open_round, user=applicant, lead=bob_member(network, applicant), partners=orgs[:3]
+    )
+    open_round.reviews_per_proposal = 2
+    open_round.max_per_reviewer = 1
+    open_round.save(update_fields=["reviews_per_proposal", "max_per_reviewer"])
+    reviewers = [
+        make_reviewer(rnd=open_round, coordinator=alice, network=network, name=name, community=community)
+        for name, community in [("rita", "North"), ("sam", "North"), ("tess", "South")]
+    ]
+    services.round_transition(user=alice, round=open_round, status="review")
+    open_round.refresh_from_db()
+    services.reviewers_assign(user=alice, round=open_round)
+    return open_round, proposal, reviewers
+
+
+def scores_for(rnd, collaboration=4, newness=3):
+    c1, c2 = rnd.criteria.all()
+    return {c1.pk: collaboration, c2.pk: newness}
+
+
+def assignment_of(reviewer, proposal):
+    return ReviewAssignment.objects.get(reviewer=reviewer, proposal=proposal)
+
+
+def test_a_reviewer_who_recuses_is_replaced_by_an_eligible_reviewer(reviewing):
+    _, proposal, _ = reviewing
+    assigned = list(ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user"))
+    assert len(assigned) == 2
+    leaving = assigned[0]
+    _, replacement = services.review_recuse(
+        user=leaving.reviewer.user, assignment=leaving, reason="I advise Org A."
+    )
+    leaving.refresh_from_db()
+    assert leaving.status == ReviewAssignment.Status.RECUSED
+    assert leaving.recuse_reason == "I advise Org A."
+    on_it = {a.reviewer_id for a in assigned}
+    assert replacement is not None and replacement.reviewer_id not in on_it
+    active = ReviewAssignment.objects.filter(proposal=proposal).exclude(status="recused")
+    assert active.count() == 2
+
+
+def test_recusing_needs_a_reason_and_the_reviewer_themselves(reviewing, alice):
+    _, proposal, _ = reviewing
+    a = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user").first()
+    with pytest.raises(ValidationError):
+        services.review_recuse(user=a.reviewer.user, assignment=a, reason="  ")
+    with pytest.raises(PermissionDenied):
+        services.review_recuse(user=alice, assignment=a, reason="not mine")
+
+
+def test_a_recused_reviewer_is_not_assigned_the_proposal_again(reviewing, alice):
+    rnd, proposal, _ = reviewing
+    a = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user").first()
+    services.review_recuse(user=a.reviewer.user, assignment=a, reason="conflict")
+    services.reviewers_assign(user=alice, round=rnd)
+    assert ReviewAssignment.objects.filter(proposal=proposal, reviewer=a.reviewer).count() == 1
+
+
+def test_no_replacement_means_the_proposal_is_short_not_given_to_a_conflicted_reviewer(
+    network, alice, applicant, open_round, orgs
+):
+    proposal = submit_proposal(
+        rnd=open_round, user=applicant, lead=bob_member(network, applicant), partners=orgs[:3]
+    )
+    only = make_reviewer(rnd=open_round, coordinator=alice, network=network, name="olga")
+    make_reviewer(rnd=open_round, coordinator=alice, network=network, name="pete", organisations=[orgs[0]])
+    services.round_transition(user=alice, round=open_round, status="review")
+    result = services.reviewers_assign(user=alice, round=open_round)
+    assert [(a.reviewer_id, a.proposal_id) for a in result.created] == [(only.pk, proposal.pk)]
+    a = result.created[0]
+    _, replacement = services.review_recuse(user=only.user, assignment=a, reason="I know Bob well")
+    assert replacement is None
+
+
+def test_scores_must_cover_every_criterion_from_1_to_5(reviewing):
+    rnd, proposal, _ = reviewing
+    a = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user").first()
+    c1, c2 = rnd.criteria.all()
+    for bad in [{c1.pk: 4}, {c1.pk: 0, c2.pk: 3}, {c1.pk: 6, c2.pk: 3}, {c1.pk: "x", c2.pk: 3}]:
+        with pytest.raises(ValidationError):
+            services.review_submit(user=a.reviewer.user, assignment=a, scores=bad)
+    review = services.review_submit(
+        user=a.reviewer.user, assignment=a, scores={c1.pk: 4, c2.pk: 1}, comment="Good"
+    )
+    assert review.weighted_mean() == pytest.approx((2 * 4 + 1 * 1) / 3)
+
+
+def test_a_reviewer_sees_other_reviews_only_after_submitting_their_own(reviewing, alice):
+    rnd, proposal, _ = reviewing
+    first, second = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user")
+    services.review_submit(
+        user=first.reviewer.user, assignment=first, scores=scores_for(rnd), comment="First"
+    )
+    assert list(selectors.reviews_visible_to(user=second.reviewer.user, proposal=proposal)) == []
+    services.review_submit(
+        user=second.reviewer.user, assignment=second, scores=scores_for(rnd, 2, 2), comment="2nd"
+    )
+    visible = selectors.reviews_visible_to(user=second.reviewer.user, proposal=proposal)
+    assert {r.comment for r in visible} == {"First", "2nd"}
+    assert {r.comment for r in selectors.reviews_visible_to(user=alice, proposal=proposal)} == {
+        "First",
+        "2nd",
+    }
+
+
+def test_an_unassigned_reviewer_sees_no_review(reviewing):
+    rnd, proposal, reviewers = reviewing
+    a = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user").first()
+    services.review_submit(user=a.reviewer.user, assignment=a, scores=scores_for(rnd))
+    outsider = next(rv for rv in reviewers if not ReviewAssignment.objects.filter(reviewer=rv).exists())
+    assert list(selectors.reviews_visible_to(user=outsider.user, proposal=proposal)) == []
+
+
+def test_applicants_see_no_review_before_the_decision_then_only_shareable_comments(
+    reviewing, alice, applicant
+):
+    rnd, proposal, _ = reviewing
+    first, second = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user")
+    services.review_submit(
+        user=first.reviewer.user,
+        assignment=first,
+        scores=scores_for(rnd),
+        comment="Lovely idea",
+        shareable=True,
+    )
+    services.review_submit(
+        user=second.reviewer.user, assignment=second, scores=scores_for(rnd), comment="Internal note"
+    )
+    services.award_make(user=alice, proposal=proposal, amount="5000")
+    assert list(selectors.reviews_visible_to(user=applicant, proposal=proposal)) == []
+    assert selectors.shareable_comments_for(user=applicant, proposal=proposal) == []
+    assert selectors.proposal_status_for(user=applicant, proposal=proposal) == Proposal.Status.SUBMITTED
+    services.round_transition(user=alice, round=rnd, status="decided")
+    proposal.refresh_from_db()
+    assert selectors.shareable_comments_for(user=applicant, proposal=proposal) == ["Lovely idea"]
+    assert selectors.proposal_status_for(user=applicant, proposal=proposal) == Proposal.Status.AWARDED
+
+
+def test_assignment_emails_go_once_per_assignment(reviewing, mailoutbox):
+    _, proposal, _ = reviewing
+    ids = list(ReviewAssignment.objects.filter(proposal=proposal).values_list("pk", flat=True))
+    ReviewAssignment.objects.filter(pk__in=ids).update(notified_at=None)
+    assert send_assignment_emails(ids) == 2
+    assert send_assignment_emails(ids) == 0
+    assert len(mailoutbox) == 2
+    assert proposal.title in mailoutbox[0].subject
+
+
+def test_assigning_queues_the_emails_after_commit(
+    network, alice, applicant, open_round, orgs, django_capture_on_commit_callbacks
+):
+    submit_proposal(rnd=open_round, user=applicant, lead=bob_member(network, applicant), partners=orgs[:3])
+    make_reviewer(rnd=open_round, coordinator=alice, network=network, name="vera")
+    services.round_transition(user=alice, round=open_round, status="review")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.reviewers_assign(user=alice, round=open_round)
+    assert len(callbacks) == 1
+
+
+def test_reminders_go_to_reviewers_still_to_write_and_only_once(reviewing, mailoutbox):
+    rnd, proposal, _ = reviewing
+    first = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user").first()
+    services.review_submit(user=first.reviewer.user, assignment=first, scores=scores_for(rnd))
+    mailoutbox.clear()
+    assert send_review_reminders(rnd.pk) == 1
+    assert send_review_reminders(rnd.pk) == 0
+    assert len(mailoutbox) == 1 and "Reminder" in mailoutbox[0].subject
+
+
+def test_reviewer_conflicts_include_a_direct_tie_to_the_lead(network, alice, applicant, open_round, orgs):
+    proposal = submit_proposal(
+        rnd=open_round, user=applicant, lead=bob_member(network, applicant), partners=orgs[:3]
+    )
+    friend_user = UserFactory(username="fran")
+    friend = MemberFactory(network=network, name="Fran", user=friend_user)
+    relationship_add(user=alice, network=network, source=bob_member(network, applicant), target=friend)
+    rv = services.reviewer_add(user=alice, round=open_round, reviewer_user=friend_user)
+    assert selectors.round_conflicts(open_round)[(rv.pk, proposal.pk)] == "has a direct tie to the lead"
