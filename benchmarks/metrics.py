@@ -1,0 +1,317 @@
+"""Benchmark the metrics snapshot against igraph alone and plain networkx.
+
+    .venv/bin/python benchmarks/metrics.py                       # 1,000, 10,000 and 100,000 members
+    .venv/bin/python benchmarks/metrics.py --sizes 1000 10000 --skip-reference-above 1000
+
+Builds improvement-like networks (networkx powerlaw_cluster_graph: hubs, clustering, ~4 ties added
+per member; a tenth of the members are organisations, members spread over 20 places) and, for each
+size and each suite, runs one child process so that its peak memory (maxrss) is its own:
+
+    snapshot   networks.metrics.compute_snapshot: every figure, roles and suggestions.
+    igraph     the same metric suite written directly against igraph (convert once, then betweenness,
+               closeness, path lengths and diameter, Louvain and modularity, constraint, k-core,
+               clustering, bridges, articulation points, reach within two steps): the floor the
+               snapshot is measured against. It ranks no suggestions.
+    networkx   the same suite in plain networkx, the reference the ratio is given against. Above
+               --skip-reference-above members it runs the all-sources metrics (betweenness,
+               closeness, path lengths, diameter) from --reference-sources sources and scales their
+               time by members/sources (each source costs the same search), and says so.
+
+Figures are wall-clock seconds on the machine it runs on; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SEED = 1
+PLACES = 20
+
+
+def network_rows(n: int) -> tuple[list[dict], list[dict]]:
+    import networkx as nx
+
+    graph = nx.powerlaw_cluster_graph(n, 4, 0.3, seed=SEED)
+    rng = random.Random(SEED)
+    kinds = ["organisation" if rng.random() < 0.1 else "person" for _ in range(n)]
+    organisations = [i for i, kind in enumerate(kinds) if kind == "organisation"]
+    members = [
+        {
+            "id": i,
+            "label": f"Member {i}",
+            "kind": kinds[i],
+            "community": f"Place {rng.randrange(PLACES)}" if rng.random() < 0.7 else "",
+            "organisations": rng.sample(organisations, 1) if kinds[i] == "person" and organisations else [],
+        }
+        for i in range(n)
+    ]
+    ties = [{"source": u, "target": v, "strength": rng.randint(1, 5)} for u, v in graph.edges]
+    return members, ties
+
+
+def run_snapshot(graph) -> dict:
+    from networks import metrics
+
+    snap = metrics.compute_snapshot(graph)
+    return {"timings": snap["timings"], "method": snap["method"], "network": snap["network"]}
+
+
+def run_igraph(graph) -> dict:
+    import igraph
+    import numpy as np
+
+    from networks.metrics import EXACT_MAX_MEMBERS, SAMPLE_PIVOTS
+
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def done(stage: str) -> None:
+        now = time.perf_counter()
+        timings[stage] = round(now - clock[0], 4)
+        clock[0] = now
+
+    nodes = list(graph)
+    index = {node: i for i, node in enumerate(nodes)}
+    n, m = len(nodes), graph.number_of_edges()
+    edges = np.fromiter((index[x] for e in graph.edges() for x in e), dtype=np.int64, count=2 * m)
+    g = igraph.Graph(n=n, edges=edges.reshape(-1, 2), directed=False)
+    done("convert")
+    components = g.connected_components()
+    largest = components.giant()
+    g.articulation_points()
+    g.bridges()
+    g.coreness()
+    g.transitivity_local_undirected(mode="zero")
+    g.transitivity_undirected()
+    done("structure")
+    g.neighborhood_size(order=2)
+    done("reach2")
+    sampled = n > EXACT_MAX_MEMBERS
+    pivots = random.Random(SEED).sample(range(n), SAMPLE_PIVOTS) if sampled else None
+    g.betweenness(directed=False, sources=pivots) if sampled else g.betweenness(directed=False)
+    done("betweenness")
+    if sampled:
+        total = np.zeros(n)
+        for start in range(0, len(pivots), 32):
+            dist = np.asarray(g.distances(source=pivots[start : start + 32]), dtype=float)
+            dist[~np.isfinite(dist)] = 0
+            total += dist.sum(axis=0)
+        done("closeness_and_paths")
+    else:
+        g.closeness()
+        largest.average_path_length(directed=False)
+        done("closeness_and_paths")
+        largest.diameter(directed=False)
+        done("diameter")
+    membership = g.community_multilevel().membership
+    g.modularity(membership)
+    done("communities")
+    g.constraint()
+    done("structural_holes")
+    timings["total"] = round(sum(timings.values()), 4)
+    return {"timings": timings}
+
+
+def run_networkx(graph, *, sources: int | None) -> dict:
+    import itertools
+
+    import networkx as nx
+
+    timings: dict[str, float] = {}
+    notes = []
+    clock = [time.perf_counter()]
+
+    def done(stage: str) -> None:
+        now = time.perf_counter()
+        timings[stage] = round(now - clock[0], 4)
+        clock[0] = now
+
+    n = graph.number_of_nodes()
+    scale = n / sources if sources else 1
+    chosen = random.Random(SEED).sample(list(graph), sources) if sources else None
+    largest = graph.subgraph(max(nx.connected_components(graph), key=len))
+    nx.articulation_points(graph)
+    list(nx.bridges(graph))
+    nx.core_number(graph)
+    nx.clustering(graph)
+    nx.triangles(graph)
+    nx.transitivity(graph)
+    done("structure")
+    pairs: dict[tuple, int] = {}
+    for centre in graph:
+        for a, b in itertools.combinations(sorted(graph[centre]), 2):
+            if not graph.has_edge(a, b):
+                pairs[a, b] = pairs.get((a, b), 0) + 1
+    sorted(pairs.items(), key=lambda item: -item[1])[:100]
+    for node in graph:
+        nx.single_source_shortest_path_length(graph, node, cutoff=2)
+    done("unclosed_pairs_and_reach2")
+    if sources:
+        nx.betweenness_centrality(graph, k=sources, seed=SEED)
+        timings["betweenness"] = round((time.perf_counter() - clock[0]) * scale, 4)
+        clock[0] = time.perf_counter()
+        for node in chosen:
+            nx.closeness_centrality(graph, u=node)
+        timings["closeness"] = round((time.perf_counter() - clock[0]) * scale, 4)
+        clock[0] = time.perf_counter()
+        for node in chosen:
+            nx.single_source_shortest_path_length(largest, node)
+        # average_shortest_path_length and diameter each search from every member once.
+        timings["paths_and_diameter"] = round((time.perf_counter() - clock[0]) * scale * 2, 4)
+        clock[0] = time.perf_counter()
+        notes.append(
+            f"betweenness, closeness, paths and diameter timed on {sources} sources, scaled ×{scale:g}"
+        )
+    else:
+        nx.betweenness_centrality(graph)
+        done("betweenness")
+        nx.closeness_centrality(graph)
+        done("closeness")
+        nx.average_shortest_path_length(largest)
+        nx.diameter(largest)
+        done("paths_and_diameter")
+    communities = nx.community.louvain_communities(graph, seed=SEED)
+    nx.community.modularity(graph, communities)
+    done("communities")
+    nx.constraint(graph)
+    nx.effective_size(graph)
+    done("structural_holes")
+    timings["total"] = round(sum(timings.values()), 4)
+    return {"timings": timings, "notes": notes}
+
+
+def child(n: int, suite: str, sources: int | None) -> dict:
+    from networks import metrics
+
+    start = time.perf_counter()
+    members, ties = network_rows(n)
+    generated = time.perf_counter() - start
+    start = time.perf_counter()
+    graph = metrics.build_graph(members, ties)
+    built = time.perf_counter() - start
+    del members, ties
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    if suite == "snapshot":
+        result = run_snapshot(graph)
+    elif suite == "igraph":
+        result = run_igraph(graph)
+    else:
+        result = run_networkx(graph, sources=sources)
+    result["wall"] = round(time.perf_counter() - start, 3)
+    result["generate_seconds"] = round(generated, 3)
+    result["build_graph_seconds"] = round(built, 3)
+    result["ties"] = graph.number_of_edges()
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["rss_after_build_mb"] = round(rss_before, 1)
+    return result
+
+
+def spawn(n: int, suite: str, sources: int | None) -> dict:
+    command = [sys.executable, __file__, "--child", str(n), suite, str(sources or 0)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    import igraph
+    import networkx
+    import numpy
+    import scipy
+
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        "unknown CPU",
+    )
+    memory = next(
+        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line
+    )
+    return (
+        f"{os.cpu_count()} cores, {model}, {int(memory) / 1024**2:.1f} GiB RAM, "
+        f"load average {os.getloadavg()[0]:.2f}; "
+        f"Python {sys.version.split()[0]}, networkx {networkx.__version__}, igraph {igraph.__version__}, "
+        f"numpy {numpy.__version__}, scipy {scipy.__version__}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument(
+        "--skip-reference-above",
+        type=int,
+        default=1_000,
+        metavar="N",
+        help="above N members, scale the networkx all-sources metrics from a sample (default 1000)",
+    )
+    parser.add_argument(
+        "--no-reference-above",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="above N members, skip the networkx reference altogether (default 10000)",
+    )
+    parser.add_argument("--reference-sources", type=int, default=200)
+    parser.add_argument("--suites", nargs="+", default=["snapshot", "igraph", "networkx"])
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        n, suite, sources = int(args.child[0]), args.child[1], int(args.child[2]) or None
+        print(json.dumps(child(n, suite, sources)))
+        return
+
+    print(machine())
+    results = {}
+    for n in args.sizes:
+        for suite in args.suites:
+            if suite == "networkx" and n > args.no_reference_above:
+                continue
+            sources = (
+                args.reference_sources if suite == "networkx" and n > args.skip_reference_above else None
+            )
+            result = spawn(n, suite, sources)
+            results[f"{n}:{suite}"] = result
+            stages = ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in result["timings"].items())
+            print(
+                f"{n:>7} members {result['ties']:>7} ties  {suite:<8} "
+                f"total {result['timings']['total']:8.2f} s  peak RSS {result['peak_rss_mb']:7.1f} MB "
+                f"(graph built: {result['rss_after_build_mb']:.0f} MB)"
+            )
+            print(f"        stages: {stages}")
+            for note in result.get("notes", []):
+                print(f"        note: {note}")
+            if suite == "snapshot":
+                print(f"        method: {json.dumps(result['method'])}")
+            sys.stdout.flush()
+        snapshot, floor = results.get(f"{n}:snapshot"), results.get(f"{n}:igraph")
+        reference = results.get(f"{n}:networkx")
+        if snapshot and floor:
+            ratio = snapshot["timings"]["total"] / floor["timings"]["total"]
+            print(f"        snapshot / igraph alone: {ratio:.2f}×")
+        if snapshot and reference:
+            ratio = reference["timings"]["total"] / snapshot["timings"]["total"]
+            print(f"        networkx / snapshot: {ratio:.1f}×")
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
