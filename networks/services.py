@@ -8,13 +8,20 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from networks.models import Member, Network, NetworkRole, Relationship, Role, Tag
 
 UNSET = object()
+
+
+def _graph_changed(*, network: Network, user) -> None:
+    """The metric graph changed: ask for a (debounced) recomputation once this transaction commits."""
+    from networks.snapshots import snapshot_request_after_change
+
+    snapshot_request_after_change(network=network, user=user)
 
 
 def _with_history_user(obj, user):
@@ -51,18 +58,27 @@ def tags_resolve(*, network: Network, names: Iterable[str]) -> list[Tag]:
             wanted.setdefault(name.lower(), name)
     if not wanted:
         return []
-    existing = {
-        t.name.lower(): t
-        for t in Tag.objects.annotate(lname=Lower("name")).filter(network=network, lname__in=list(wanted))
-    }
+    existing = _tags_by_lower_name(network)
     missing = [Tag(network=network, name=name) for key, name in wanted.items() if key not in existing]
     if missing:
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {
-            t.name.lower(): t
-            for t in Tag.objects.annotate(lname=Lower("name")).filter(network=network, lname__in=list(wanted))
-        }
+        existing = _tags_by_lower_name(network)
+        for key in wanted.keys() - existing.keys():
+            # The database's LOWER() saw a clash that Python's lower() does not: use the clashing tag.
+            existing[key] = (
+                Tag.objects.annotate(lname=Lower("name"))
+                .filter(network=network, lname=Lower(Value(wanted[key])))
+                .first()
+            )
     return [existing[key] for key in wanted]
+
+
+def _tags_by_lower_name(network: Network) -> dict[str, Tag]:
+    # Lower-cased in Python: SQL LOWER() leaves non-ASCII letters alone on SQLite and under the C locale.
+    tags: dict[str, Tag] = {}
+    for tag in Tag.objects.filter(network=network).order_by("pk"):
+        tags.setdefault(tag.name.lower(), tag)
+    return tags
 
 
 def _check_email_free(*, network: Network, email: str, exclude_pk=None) -> None:
@@ -121,6 +137,7 @@ def member_create(
     tag_objs = tags_resolve(network=network, names=tags)
     if tag_objs:
         member.tags.set(tag_objs)
+    _graph_changed(network=network, user=user)
     return member
 
 
@@ -154,6 +171,7 @@ def member_archive(*, user, member: Member) -> Member:
     if member.archived_at is None:
         member.archived_at = timezone.now()
         _with_history_user(member, user).save(update_fields=["archived_at", "updated_at"])
+        _graph_changed(network=member.network, user=user)
     return member
 
 
@@ -162,6 +180,7 @@ def member_unarchive(*, user, member: Member) -> Member:
     if member.archived_at is not None:
         member.archived_at = None
         _with_history_user(member, user).save(update_fields=["archived_at", "updated_at"])
+        _graph_changed(network=member.network, user=user)
     return member
 
 
@@ -232,6 +251,7 @@ def relationship_add(
         raise ValidationError(
             {"target": f"{source} and {target} already have an active '{kind}' relationship."}
         ) from None
+    _graph_changed(network=network, user=user)
     return tie
 
 
@@ -272,6 +292,7 @@ def relationship_end(*, user, relationship: Relationship, ended_on=None) -> Rela
             raise ValidationError({"ended_on": "A relationship cannot end before it started."})
         relationship.end(on=ended_on)
         _with_history_user(relationship, user).save(update_fields=["ended_on", "updated_at"])
+        _graph_changed(network=relationship.network, user=user)
     return relationship
 
 
