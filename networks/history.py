@@ -1,8 +1,8 @@
 """The change history of members and relationships, told in plain words for the pages.
 
-Reads django-simple-history records; each entry says who, when and what changed. Records written
-by one save and the tag/organisation updates right after it (a second apart, same person) are
-told as one entry, as the person experienced them as one edit.
+Reads django-simple-history records; each entry says who, when and what changed. The tag and
+organisation records written right after a save (seconds apart, same person) are told with that
+save, as the person made them in one edit.
 """
 
 import datetime as dt
@@ -26,6 +26,7 @@ class FieldChange:
     new: str
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    is_many: bool = False
 
 
 @dataclass
@@ -105,6 +106,7 @@ def _changes(record, prev, model, skipped: set[str], names: _Names) -> list[Fiel
                     new=", ".join(sorted(new)) or "(none)",
                     added=sorted(new - old),
                     removed=sorted(old - new),
+                    is_many=True,
                 )
             )
         else:
@@ -195,7 +197,7 @@ def _relationship_entries(records, names: _Names, only: set[int] | None = None) 
 
 
 def _merge_bursts(entries: list[HistoryEntry]) -> list[HistoryEntry]:
-    """Fold follow-up records of the same edit (tags, organisations) into the entry they belong to."""
+    """Fold the tag and organisation records that follow a save into the entry of that save."""
     merged: list[HistoryEntry] = []
     last_by_object: dict[tuple, HistoryEntry] = {}
     for entry in sorted(entries, key=lambda e: e.when):
@@ -203,10 +205,11 @@ def _merge_bursts(entries: list[HistoryEntry]) -> list[HistoryEntry]:
         if (
             last is not None
             and entry.history_type == "~"
+            and entry.changes
+            and all(change.is_many for change in entry.changes)
             and last.history_type in {"+", "~"}
             and entry.user_id == last.user_id
             and entry.when - last.when <= MERGE_WINDOW
-            and not entry.action.startswith(("archived", "brought", "ended"))
         ):
             last.changes.extend(entry.changes)
             continue

@@ -34,6 +34,11 @@ def _context(request, network: Network, nav: str, **extra) -> dict:
     return {"network": network, "can_edit": permissions.can_edit(request.user, network), "nav": nav, **extra}
 
 
+def _data(request):
+    """The submitted form data, or None on GET (an empty POST still binds the form)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _page(request, queryset):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -71,7 +76,7 @@ def network_list(request):
     for network in networks:
         network.my_roles = sorted(roles.get(network.pk, []))
         network.member_count = network.members.active().count()
-    form = NetworkCreateForm(request.POST or None)
+    form = NetworkCreateForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             network = services.network_create(user=request.user, **form.cleaned_data)
@@ -109,7 +114,7 @@ def network_detail(request, slug):
 @require_http_methods(["GET", "POST"])
 def network_edit(request, slug):
     network = permissions.get_network_for_user(request.user, slug, edit=True)
-    form = NetworkEditForm(request.POST or None, initial={"name": network.name, "purpose": network.purpose})
+    form = NetworkEditForm(_data(request), initial={"name": network.name, "purpose": network.purpose})
     if request.method == "POST" and form.is_valid():
         try:
             services.network_update(user=request.user, network=network, **form.cleaned_data)
@@ -197,7 +202,7 @@ def _member_form_page(request, network, *, member=None):
     initial = None
     if member is None and request.GET.get("kind") in Member.Kind.values:
         initial = {"kind": request.GET["kind"]}
-    form = MemberForm(request.POST or None, network=network, member=member, initial=initial)
+    form = MemberForm(_data(request), network=network, member=member, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             if member is None:
@@ -252,7 +257,7 @@ def member_archive(request, slug, pk):
 def relationship_create(request, slug, pk):
     network = permissions.get_network_for_user(request.user, slug, edit=True)
     member = permissions.get_member(network, pk)
-    form = RelationshipCreateForm(request.POST or None, network=network, source=member)
+    form = RelationshipCreateForm(_data(request), network=network, source=member)
     if request.method == "POST" and form.is_valid():
         try:
             tie = services.relationship_add(
@@ -281,7 +286,7 @@ def relationship_edit(request, slug, pk):
     network = permissions.get_network_for_user(request.user, slug, edit=True)
     tie = permissions.get_relationship(network, pk)
     back = _back_to(request, network, tie)
-    form = RelationshipEditForm(request.POST or None, network=network, relationship=tie)
+    form = RelationshipEditForm(_data(request), network=network, relationship=tie)
     if request.method == "POST" and form.is_valid():
         try:
             services.relationship_update(user=request.user, relationship=tie, **form.cleaned_data)
@@ -300,7 +305,7 @@ def relationship_end(request, slug, pk):
     network = permissions.get_network_for_user(request.user, slug, edit=True)
     tie = permissions.get_relationship(network, pk)
     back = _back_to(request, network, tie)
-    form = RelationshipEndForm(request.POST or None)
+    form = RelationshipEndForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.relationship_end(
