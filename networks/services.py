@@ -12,7 +12,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from networks.models import Member, Network, NetworkRole, Relationship, Role, Tag
+from networks.models import Member, Network, NetworkRole, Relationship, Role, SuggestionDecision, Tag
 
 UNSET = object()
 
@@ -303,3 +303,62 @@ def network_update(*, user, network: Network, name: str, purpose: str) -> Networ
     network.full_clean()
     network.save(update_fields=["name", "purpose", "updated_at"])
     return network
+
+
+def _ordered_pair(a: Member, b: Member) -> tuple[Member, Member]:
+    return (a, b) if a.pk < b.pk else (b, a)
+
+
+@transaction.atomic
+def suggestion_accept(
+    *, user, network: Network, member_a: Member, member_b: Member, kind: str = "introduce", note: str = ""
+) -> Relationship:
+    """Accept an introduction: tie the pair (provenance "suggestion") and remember the decision."""
+
+    first, second = _ordered_pair(member_a, member_b)
+    if SuggestionDecision.objects.filter(member_a=first, member_b=second).exists():
+        raise ValidationError("This suggestion has already been answered.")
+    tie = relationship_add(
+        user=user,
+        network=network,
+        source=member_a,
+        target=member_b,
+        kind="knows",
+        provenance=Relationship.Provenance.SUGGESTION,
+        provenance_detail=f"Weaving suggestion ({kind})",
+        notes=note,
+    )
+    SuggestionDecision.objects.create(
+        network=network,
+        member_a=first,
+        member_b=second,
+        kind=kind,
+        decision=SuggestionDecision.Decision.ACCEPTED,
+        decided_by=user if getattr(user, "is_authenticated", False) else None,
+        relationship=tie,
+    )
+    return tie
+
+
+def suggestion_dismiss(
+    *, user, network: Network, member_a: Member, member_b: Member, kind: str = "introduce"
+):
+    """Dismiss a suggestion: this pair is never suggested again (idempotent)."""
+
+    for member in (member_a, member_b):
+        if member.network_id != network.pk:
+            raise ValidationError("This member belongs to another network.")
+    if member_a.pk == member_b.pk:
+        raise ValidationError("A suggestion needs two different members.")
+    first, second = _ordered_pair(member_a, member_b)
+    decision, _ = SuggestionDecision.objects.get_or_create(
+        member_a=first,
+        member_b=second,
+        defaults={
+            "network": network,
+            "kind": kind,
+            "decision": SuggestionDecision.Decision.DISMISSED,
+            "decided_by": user if getattr(user, "is_authenticated", False) else None,
+        },
+    )
+    return decision

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from networks import services
-from networks.models import Member, Relationship, Role
+from networks.models import Member, Relationship, Role, SuggestionDecision
 from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
 
 
@@ -104,3 +104,21 @@ def test_a_tie_cannot_end_before_it_started(network, alice):
         services.relationship_end(user=alice, relationship=tie, ended_on=datetime.date(2026, 1, 1))
     tie.refresh_from_db()
     assert tie.ended_on is None
+
+
+def test_accepting_a_suggestion_ties_the_pair_with_provenance_and_remembers_it(network, alice):
+    ana, ben = MemberFactory.create_batch(2, network=network)
+    tie = services.suggestion_accept(user=alice, network=network, member_a=ben, member_b=ana)
+    assert tie.provenance == Relationship.Provenance.SUGGESTION
+    decision = SuggestionDecision.objects.get()
+    assert (decision.member_a, decision.member_b, decision.decision) == (ana, ben, "accepted")
+    with pytest.raises(ValidationError):
+        services.suggestion_accept(user=alice, network=network, member_a=ana, member_b=ben)
+
+
+def test_dismissing_a_suggestion_twice_keeps_one_decision(network, alice):
+    ana, ben = MemberFactory.create_batch(2, network=network)
+    services.suggestion_dismiss(user=alice, network=network, member_a=ana, member_b=ben)
+    services.suggestion_dismiss(user=alice, network=network, member_a=ben, member_b=ana)
+    assert SuggestionDecision.objects.filter(decision="dismissed").count() == 1
+    assert not Relationship.objects.exists()
