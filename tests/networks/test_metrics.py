@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from networks import metrics
+from networks.metrics import compute
 
 
 def snapshot(graph, **options):
@@ -389,7 +390,7 @@ def test_unclosed_pairs_and_triangles_equal_brute_force_on_random_graphs(n_and_e
     graph.add_nodes_from(range(n))
     graph.add_edges_from(edges)
     # Tiny slices make the sparse products run in many chunks, as on a large network.
-    with mock.patch.object(metrics, "_CHUNK_PATHS", 7):
+    with mock.patch.object(compute, "_CHUNK_PATHS", 7):
         snap = snapshot(graph, top_n=10)
     assert snap["network"]["unclosed_pairs"] == len(brute_force_unclosed_pairs(graph))
     assert snap["network"]["triangles"] == sum(nx.triangles(graph).values()) // 3
