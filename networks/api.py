@@ -157,6 +157,7 @@ MEMBER_ORDERING = ["name", "kind", "community", "joined_on", "created_at", "id"]
 
 @extend_schema(tags=["members"])
 @extend_validation_errors(["invalid"], field_name="organisations", actions=WRITES)
+@extend_validation_errors(["invalid"], field_name="tags", actions=WRITES)
 @extend_validation_errors(["invalid"], field_name="non_field_errors", actions=WRITES)
 @extend_schema_view(
     list=extend_schema(summary="List a network's members (people and organisations)"),

@@ -31,7 +31,27 @@ class NetworkCreateSerializer(NetworkSerializer):
 
 
 class TagListField(serializers.ListField):
+    """Tag names in, tag names out; a bad tag is reported on `tags` itself, numbered from 1.
+
+    Errors stay on `tags` (not `tags.0`) because the schema's error attributes are a fixed list.
+    """
+
     child = serializers.CharField(max_length=80)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            raise serializers.ValidationError(
+                [
+                    f"Tag {index + 1}: {message}"
+                    for index, messages in sorted(exc.detail.items())
+                    for message in messages
+                ],
+                code="invalid",
+            ) from exc
 
     def to_representation(self, data):
         return [tag.name for tag in data.all()]

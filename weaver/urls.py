@@ -20,3 +20,5 @@ urlpatterns = [
     path("networks/", include("networks.urls")),
     path("networks/<slug:slug>/clusters/", include("clusters.urls")),
 ]
+
+handler404 = "weaver.lib.api.handler404"

@@ -175,13 +175,25 @@ def test_an_organisation_cannot_be_affiliated_with_organisations(api, network):
         ({"name": "Ana", "email": "not-an-email"}, "email"),
         ({"name": "x" * 201}, "name"),
         ({"name": "Ana", "joined_on": "yesterday"}, "joined_on"),
-        ({"name": "Ana", "tags": ["t" * 81]}, "tags.0"),
+        ({"name": "Ana", "tags": ["t" * 81]}, "tags"),
         ({"name": "Ana\x00"}, "name"),
         ({"name": "Ana", "tags": "youth"}, "tags"),
     ],
 )
 def test_invalid_member_fields_are_a_400_naming_the_field(api, network, payload, field):
     assert field in field_errors(api.post(members_url(network), payload, format="json"))
+
+
+def test_a_bad_tag_is_reported_on_tags_with_its_number(api, network):
+    response = api.post(members_url(network), {"name": "Ana", "tags": ["ok", "t" * 81]}, format="json")
+    assert field_errors(response)["tags"] == ["Tag 2: Ensure this field has no more than 80 characters."]
+
+
+def test_tags_differing_only_in_the_case_of_non_ascii_letters_are_one_tag(api, network):
+    first = api.post(members_url(network), {"name": "Ana", "tags": ["Über"]}, format="json")
+    second = api.post(members_url(network), {"name": "Ben", "tags": ["über", "ÜBER"]}, format="json")
+    assert (first.status_code, second.status_code) == (201, 201), second.content
+    assert second.json()["tags"] == ["Über"]
 
 
 def test_malformed_json_is_a_400(api, network):

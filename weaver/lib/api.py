@@ -1,10 +1,12 @@
-"""Shared REST API plumbing: pagination and turning service errors into 400 responses."""
+"""Shared REST API plumbing: pagination, service errors as 400 responses, JSON 404s under /api/."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
@@ -40,3 +42,13 @@ def service_errors() -> Iterator[None]:
         yield
     except DjangoValidationError as exc:
         raise api_validation_error(exc) from exc
+
+
+def handler404(request, exception):
+    """404 for any unmatched address: JSON in the API's error shape under /api/, the usual page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse(
+            {"type": "client_error", "errors": [{"code": "not_found", "detail": "Not found.", "attr": None}]},
+            status=404,
+        )
+    return page_not_found(request, exception)
