@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("networks.api_urls")),
     path("", include("clusters.api_urls")),
+    path("", include("funds.api_urls")),
 ]

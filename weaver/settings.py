@@ -201,6 +201,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClusterStatusEnum": "clusters.models.LearningCluster.Status",
         "FollowUpStatusEnum": "clusters.models.FollowUp.Status",
+        "RoundStatusEnum": "funds.models.Round.Status",
+        "ProposalStatusEnum": "funds.models.Proposal.Status",
+        "ReviewAssignmentStatusEnum": "funds.models.ReviewAssignment.Status",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

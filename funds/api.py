@@ -1,0 +1,438 @@
+"""REST API for funds under /api/v1/networks/{network_slug}/ (routes: funds/api_urls.py).
+
+The network is resolved once through networks.permissions (no role: 404). Coordinators manage funds and
+rounds; applicants see and change only their own proposals; reviewers see only their own assignments.
+Domain operations are explicit actions calling funds.services; their ValidationErrors answer 400.
+"""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from funds import selectors, services
+from funds.models import Award, Fund, Proposal, ReviewAssignment, Round
+from funds.permissions import (
+    assignments_for_user,
+    can_manage,
+    get_round,
+    is_applicant,
+    proposals_for_user,
+    rounds_for_user,
+)
+from funds.serializers import (
+    AmountSerializer,
+    AssignmentSerializer,
+    AwardSerializer,
+    CoverageSerializer,
+    FundSerializer,
+    GranteeReportSerializer,
+    ProposalReviewsSerializer,
+    ProposalSerializer,
+    ProposalWriteSerializer,
+    ReasonSerializer,
+    RecuseResultSerializer,
+    ReviewerAddSerializer,
+    ReviewSubmitSerializer,
+    RoundSerializer,
+    RoundUpdateSerializer,
+    TransitionSerializer,
+)
+from networks.api import NetworkScopedViewSet
+from networks.permissions import can_view
+from weaver.lib.api import service_errors
+
+WRITES = ["create", "update", "partial_update"]
+
+
+@extend_schema(tags=["funds"])
+@extend_validation_errors(["invalid"], field_name="non_field_errors", actions=["create"])
+@extend_schema_view(
+    list=extend_schema(summary="List the network's funds"),
+    retrieve=extend_schema(summary="A fund"),
+    create=extend_schema(summary="Start a fund (coordinators)"),
+)
+class FundViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, NetworkScopedViewSet
+):
+    serializer_class = FundSerializer
+
+    def get_queryset(self):
+        if self.is_schema_view:
+            return Fund.objects.none()
+        return Fund.objects.filter(network=self.network)
+
+    def perform_create(self, serializer):
+        with service_errors():
+            serializer.instance = services.fund_create(
+                user=self.request.user, network=self.network, **serializer.validated_data
+            )
+
+
+PROPOSAL_RANK = inline_serializer(
+    "ProposalRank",
+    {
+        "proposal": serializers.IntegerField(),
+        "title": serializers.CharField(),
+        "amount": serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True),
+        "rank": serializers.IntegerField(allow_null=True),
+        "reviews": serializers.IntegerField(),
+        "mean": serializers.FloatField(allow_null=True),
+        "spread": serializers.FloatField(allow_null=True),
+        "adjusted": serializers.FloatField(allow_null=True),
+        "low": serializers.FloatField(allow_null=True),
+        "high": serializers.FloatField(allow_null=True),
+    },
+    many=True,
+)
+PORTFOLIO = inline_serializer(
+    "Portfolio",
+    {
+        "funded": serializers.ListField(child=serializers.IntegerField()),
+        "left_out": serializers.ListField(child=serializers.IntegerField()),
+        "total_amount": serializers.DecimalField(max_digits=12, decimal_places=2),
+        "total_score": serializers.FloatField(),
+        "remaining": serializers.DecimalField(max_digits=12, decimal_places=2),
+    },
+)
+
+
+def _portfolio_data(p) -> dict:
+    return {
+        "funded": p.funded,
+        "left_out": p.left_out,
+        "total_amount": p.total_amount,
+        "total_score": p.total_score,
+        "remaining": p.remaining,
+    }
+
+
+@extend_schema(tags=["funds"])
+@extend_validation_errors(["invalid"], field_name="non_field_errors", actions=[*WRITES, "transition"])
+@extend_schema_view(
+    list=extend_schema(summary="List rounds (others than coordinators see rounds past the draft stage)"),
+    retrieve=extend_schema(summary="A round with its rubric"),
+    create=extend_schema(summary="Set up a round in draft, with its rubric (coordinators)"),
+    partial_update=extend_schema(
+        summary="Change a round's settings (coordinators)",
+        request=RoundUpdateSerializer,
+        responses=RoundSerializer,
+    ),
+    update=extend_schema(
+        summary="Change a round's settings (coordinators)",
+        request=RoundUpdateSerializer,
+        responses=RoundSerializer,
+    ),
+)
+class RoundViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    NetworkScopedViewSet,
+):
+    def get_serializer_class(self):
+        return RoundUpdateSerializer if self.action in ("update", "partial_update") else RoundSerializer
+
+    def get_queryset(self):
+        if self.is_schema_view:
+            return Round.objects.none()
+        return rounds_for_user(self.request.user, self.network).prefetch_related("criteria")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        fund = data.pop("fund")
+        criteria = data.pop("criteria", [])
+        with service_errors():
+            serializer.instance = services.round_create(
+                user=self.request.user, fund=fund, criteria=criteria, **data
+            )
+
+    def perform_update(self, serializer):
+        with service_errors():
+            serializer.instance = services.round_update(
+                user=self.request.user, round=serializer.instance, **serializer.validated_data
+            )
+
+    @extend_schema(
+        summary="Move a round to its next status (coordinators)",
+        description="draft → open → review → decided → closed; any other move is a 400.",
+        request=TransitionSerializer,
+        responses=RoundSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        rnd = self.get_object()
+        params = TransitionSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with service_errors():
+            rnd = services.round_transition(
+                user=request.user, round=rnd, status=params.validated_data["status"]
+            )
+        return Response(RoundSerializer(rnd, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary="Add a reviewer to the round's pool (coordinators)", request=ReviewerAddSerializer)
+    @action(detail=True, methods=["post"])
+    def reviewers(self, request, *args, **kwargs):
+        rnd = self.get_object()
+        params = ReviewerAddSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        user = get_user_model().objects.filter(pk=params.validated_data["user"]).first()
+        if user is None or not can_view(user, self.network):
+            raise NotFound("No such user in this network.")
+        with service_errors():
+            reviewer = services.reviewer_add(
+                user=request.user,
+                round=rnd,
+                reviewer_user=user,
+                is_guardian=params.validated_data["is_guardian"],
+            )
+        return Response({"id": reviewer.pk, "user": user.pk, "is_guardian": reviewer.is_guardian}, status=201)
+
+    @extend_schema(
+        summary="Assign reviewers automatically (coordinators)",
+        description="Keeps existing assignments, excludes conflicts of interest, and reports the coverage.",
+        request=None,
+        responses=CoverageSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="assign-reviewers")
+    def assign_reviewers(self, request, *args, **kwargs):
+        rnd = self.get_object()
+        with service_errors():
+            result = services.reviewers_assign(user=request.user, round=rnd)
+        return Response({"created": len(result.created), **result.coverage.as_dict()})
+
+    @extend_schema(
+        summary="The ranking: mean, reviews, spread, adjusted score (coordinators)", responses=PROPOSAL_RANK
+    )
+    @action(detail=True, methods=["get"])
+    def ranking(self, request, *args, **kwargs):
+        rnd = self._managed_round()
+        result, proposals = selectors.round_ranking(rnd)
+        return Response(
+            [
+                {
+                    "proposal": s.proposal,
+                    "title": proposals[s.proposal].title,
+                    "amount": proposals[s.proposal].amount,
+                    "rank": s.rank,
+                    "reviews": s.reviews,
+                    "mean": s.mean,
+                    "spread": s.spread,
+                    "adjusted": s.adjusted,
+                    "low": s.low,
+                    "high": s.high,
+                }
+                for s in result.proposals
+            ]
+        )
+
+    @extend_schema(
+        summary="Portfolio suggestions within the remaining budget (coordinators)",
+        responses=inline_serializer(
+            "Portfolios",
+            {
+                "remaining_budget": serializers.DecimalField(max_digits=12, decimal_places=2),
+                "rank_order": PORTFOLIO,
+                "knapsack": PORTFOLIO,
+            },
+        ),
+    )
+    @action(detail=True, methods=["get"])
+    def portfolio(self, request, *args, **kwargs):
+        choice = selectors.round_portfolios(self._managed_round())
+        return Response(
+            {
+                "remaining_budget": choice.remaining_budget,
+                "rank_order": _portfolio_data(choice.rank_order),
+                "knapsack": _portfolio_data(choice.knapsack),
+            }
+        )
+
+    def _managed_round(self) -> Round:
+        rnd = self.get_object()
+        if not can_manage(self.request.user, self.network):
+            self.permission_denied(self.request, message="Only the network's coordinators can see this.")
+        return rnd
+
+
+@extend_schema(tags=["funds"])
+@extend_validation_errors(["invalid"], field_name="non_field_errors", actions=["create", "partial_update"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Proposals you may see (coordinators: all; others: your own and those you review)"
+    ),
+    retrieve=extend_schema(summary="A proposal"),
+)
+class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkScopedViewSet):
+    permission_classes = [IsAuthenticated]
+    serializer_class = ProposalSerializer
+
+    def get_queryset(self):
+        if self.is_schema_view:
+            return Proposal.objects.none()
+        return proposals_for_user(self.request.user, self.network).prefetch_related("partners__organisation")
+
+    def _save(self, request, proposal=None):
+        params = ProposalWriteSerializer(data=request.data, context=self.get_serializer_context())
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        rnd = proposal.round if proposal else get_round(request.user, self.network, data.pop("round"))
+        data.pop("round", None)
+        partners = [*data.pop("partners", []), *data.pop("new_partners", [])]
+        with service_errors():
+            return services.proposal_save_draft(
+                user=request.user, round=rnd, proposal=proposal, partners=partners, **data
+            )
+
+    @extend_schema(
+        summary="Start a draft proposal", request=ProposalWriteSerializer, responses={201: ProposalSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        proposal = self._save(request)
+        return Response(self.get_serializer(proposal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Change your draft", request=ProposalWriteSerializer, responses=ProposalSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        proposal = self._save(request, self.get_object())
+        return Response(self.get_serializer(proposal).data)
+
+    @extend_schema(
+        summary="Submit your draft",
+        description="Eligibility is checked now; every failed rule is named in the 400.",
+        request=None,
+        responses=ProposalSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, *args, **kwargs):
+        with service_errors():
+            proposal = services.proposal_submit(user=request.user, proposal=self.get_object())
+        return Response(self.get_serializer(proposal).data)
+
+    @extend_schema(
+        summary="Award a grant (coordinators)", request=AmountSerializer, responses=AwardSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def award(self, request, *args, **kwargs):
+        proposal = self.get_object()
+        params = AmountSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with service_errors():
+            award = services.award_make(
+                user=request.user, proposal=proposal, amount=params.validated_data["amount"]
+            )
+        return Response(AwardSerializer(award).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Decline with a reason (coordinators)", request=ReasonSerializer, responses=ProposalSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, *args, **kwargs):
+        proposal = self.get_object()
+        params = ReasonSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with service_errors():
+            proposal = services.proposal_decline(
+                user=request.user, proposal=proposal, reason=params.validated_data["reason"]
+            )
+        return Response(self.get_serializer(proposal).data)
+
+    @extend_schema(summary="The reviews of this proposal you may read", responses=ProposalReviewsSerializer)
+    @action(detail=True, methods=["get"])
+    def reviews(self, request, *args, **kwargs):
+        proposal = self.get_object()
+        data = {
+            "reviews": selectors.reviews_visible_to(user=request.user, proposal=proposal),
+            "shareable_comments": selectors.shareable_comments_for(user=request.user, proposal=proposal),
+        }
+        return Response(ProposalReviewsSerializer(data).data)
+
+
+@extend_schema(tags=["funds"])
+@extend_validation_errors(["invalid"], field_name="non_field_errors", actions=["submit", "recuse"])
+@extend_schema_view(
+    list=extend_schema(summary="Your review assignments"),
+    retrieve=extend_schema(summary="One of your review assignments"),
+)
+class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkScopedViewSet):
+    """Review assignments: everyone, coordinators included, sees only their own here."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = AssignmentSerializer
+
+    def get_queryset(self):
+        if self.is_schema_view:
+            return ReviewAssignment.objects.none()
+        return assignments_for_user(self.request.user, self.network).prefetch_related("proposal__partners")
+
+    @extend_schema(summary="Send your review", request=ReviewSubmitSerializer, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, *args, **kwargs):
+        assignment = self.get_object()
+        params = ReviewSubmitSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with service_errors():
+            services.review_submit(user=request.user, assignment=assignment, **params.validated_data)
+        assignment.refresh_from_db()
+        return Response(self.get_serializer(assignment).data)
+
+    @extend_schema(
+        summary="Step back from a review, with a reason",
+        description="The proposal goes to the best eligible reviewer with room, if there is one.",
+        request=ReasonSerializer,
+        responses=RecuseResultSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def recuse(self, request, *args, **kwargs):
+        assignment = self.get_object()
+        params = ReasonSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with service_errors():
+            recused, replacement = services.review_recuse(
+                user=request.user, assignment=assignment, reason=params.validated_data["reason"]
+            )
+        return Response({"recused": recused.pk, "reassigned_to": replacement.pk if replacement else None})
+
+
+@extend_schema(tags=["funds"])
+@extend_validation_errors(["invalid"], field_name="non_field_errors", actions=["report"])
+@extend_schema_view(
+    list=extend_schema(summary="Awards (coordinators: all; grantees: theirs, once the round is decided)"),
+    retrieve=extend_schema(summary="An award with its reports"),
+)
+class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkScopedViewSet):
+    permission_classes = [IsAuthenticated]
+    serializer_class = AwardSerializer
+
+    def get_queryset(self):
+        if self.is_schema_view:
+            return Award.objects.none()
+        awards = Award.objects.filter(proposal__round__fund__network=self.network).prefetch_related("reports")
+        if can_manage(self.request.user, self.network):
+            return awards
+        mine = [
+            p.pk
+            for p in proposals_for_user(self.request.user, self.network)
+            if is_applicant(self.request.user, p)
+        ]
+        return awards.filter(
+            proposal__in=mine, proposal__round__status__in=[Round.Status.DECIDED, Round.Status.CLOSED]
+        )
+
+    @extend_schema(
+        summary="File the midpoint or final report (grantees and coordinators)",
+        request=GranteeReportSerializer,
+        responses={201: GranteeReportSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def report(self, request, *args, **kwargs):
+        award = self.get_object()
+        params = GranteeReportSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with service_errors():
+            report = services.grantee_report_submit(user=request.user, award=award, **params.validated_data)
+        return Response(GranteeReportSerializer(report).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,240 @@
+"""API shapes for funds. Writes go through funds.services; these only parse and present."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from funds.models import (
+    SUMMARY_MAX_CHARS,
+    Award,
+    Fund,
+    GranteeReport,
+    Proposal,
+    ProposalPartner,
+    Review,
+    ReviewAssignment,
+    Round,
+    RubricCriterion,
+)
+from funds.selectors import proposal_status_for
+from networks.serializers import NetworkMemberField, NetworkOrganisationField
+
+
+class FundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Fund
+        fields = ["id", "name", "description", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RubricCriterion
+        fields = ["id", "name", "description", "weight"]
+        read_only_fields = ["id"]
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    fund = serializers.PrimaryKeyRelatedField(queryset=Fund.objects.none())
+    criteria = CriterionSerializer(many=True, required=False, help_text="The rubric; each scored 1–5.")
+    remaining_budget = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Round
+        fields = [
+            "id",
+            "fund",
+            "title",
+            "focus",
+            "budget",
+            "grant_min",
+            "grant_max",
+            "spend_window_months",
+            "opens_on",
+            "closes_on",
+            "review_deadline",
+            "min_partners",
+            "review_mode",
+            "reviews_per_proposal",
+            "max_per_reviewer",
+            "status",
+            "sharing_session_on",
+            "awarded_total",
+            "remaining_budget",
+            "criteria",
+        ]
+        read_only_fields = ["id", "status", "awarded_total", "remaining_budget"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        network = self.context.get("network")
+        if network is not None:
+            fields["fund"].queryset = Fund.objects.filter(network=network)
+        return fields
+
+
+class RoundUpdateSerializer(RoundSerializer):
+    class Meta(RoundSerializer.Meta):
+        read_only_fields = [*RoundSerializer.Meta.read_only_fields, "fund", "criteria"]
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Round.Status.choices)
+
+
+class ReviewerAddSerializer(serializers.Serializer):
+    user = serializers.IntegerField(help_text="The id of a user who holds a role in this network.")
+    is_guardian = serializers.BooleanField(default=False)
+
+
+class CoverageSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Assignments made now.")
+    reviews_per_proposal = serializers.DictField(child=serializers.IntegerField())
+    load_per_reviewer = serializers.DictField(child=serializers.IntegerField())
+    conflicts_excluded = serializers.IntegerField(help_text="Reviewer–proposal pairs ruled out as conflicts.")
+    target_reviews = serializers.IntegerField()
+    short = serializers.DictField(child=serializers.IntegerField(), help_text="Proposals below target.")
+    min_load = serializers.IntegerField()
+    max_load = serializers.IntegerField()
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ProposalPartner
+        fields = ["id", "organisation", "new_name", "name", "is_newcomer"]
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    partners = PartnerSerializer(many=True, read_only=True)
+    status = serializers.SerializerMethodField()
+    decline_reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "round",
+            "title",
+            "summary",
+            "amount",
+            "lead",
+            "is_new_project",
+            "partners",
+            "status",
+            "decline_reason",
+            "submitted_at",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Proposal.Status.choices))
+    def get_status(self, proposal) -> str:
+        return proposal_status_for(user=self.context["request"].user, proposal=proposal)
+
+    def get_decline_reason(self, proposal) -> str:
+        status = proposal_status_for(user=self.context["request"].user, proposal=proposal)
+        return proposal.decline_reason if status == Proposal.Status.DECLINED else ""
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class LeadField(NetworkMemberField):
+    """A person of this network, by id."""
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class PartnerField(NetworkOrganisationField):
+    """An organisation of this network, by id."""
+
+
+class ProposalWriteSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(
+        max_length=SUMMARY_MAX_CHARS, required=False, allow_blank=True, default=""
+    )
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    lead = LeadField(required=False, allow_null=True)
+    is_new_project = serializers.BooleanField(default=False)
+    partners = PartnerField(many=True, required=False, help_text="Ids of existing organisations.")
+    new_partners = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        help_text="Names of organisations new to the network (counted as newcomers).",
+    )
+
+
+class AmountSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="assignment.reviewer", read_only=True)
+    scores = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = ["id", "reviewer", "scores", "comment", "shareable", "submitted_at"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_scores(self, review) -> dict:
+        return {str(s.criterion_id): s.score for s in review.scores.all()}
+
+
+class ProposalReviewsSerializer(serializers.Serializer):
+    reviews = ReviewSerializer(many=True, help_text="Reviews you may read (reviewers: once yours is in).")
+    shareable_comments = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Applicants: comments shared with you once the round is decided.",
+    )
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    proposal = ProposalSerializer(read_only=True)
+    criteria = serializers.SerializerMethodField()
+    my_review = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewAssignment
+        fields = ["id", "proposal", "status", "recuse_reason", "criteria", "my_review"]
+
+    @extend_schema_field(CriterionSerializer(many=True))
+    def get_criteria(self, assignment):
+        return CriterionSerializer(assignment.proposal.round.criteria.all(), many=True).data
+
+    @extend_schema_field(ReviewSerializer(allow_null=True))
+    def get_my_review(self, assignment):
+        review = Review.objects.filter(assignment=assignment).prefetch_related("scores").first()
+        return ReviewSerializer(review).data if review else None
+
+
+class ReviewSubmitSerializer(serializers.Serializer):
+    scores = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=5),
+        help_text="Criterion id → score from 1 to 5.",
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    shareable = serializers.BooleanField(default=False)
+
+
+class RecuseResultSerializer(serializers.Serializer):
+    recused = serializers.IntegerField()
+    reassigned_to = serializers.IntegerField(allow_null=True, help_text="The new assignment's id, if any.")
+
+
+class GranteeReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GranteeReport
+        fields = ["id", "kind", "spent", "done", "learned", "people_involved", "submitted_at"]
+        read_only_fields = ["id", "submitted_at"]
+
+
+class AwardSerializer(serializers.ModelSerializer):
+    reports = GranteeReportSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Award
+        fields = ["id", "proposal", "amount", "spend_by", "awarded_at", "reports"]
