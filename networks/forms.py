@@ -150,7 +150,9 @@ class RelationshipCreateForm(forms.Form):
         initial=Relationship.Direction.UNDIRECTED,
         help_text="Directed: from this member to the other one (e.g. advises).",
     )
-    started_on = forms.DateField(required=False, widget=DATE_INPUT, label="Since")
+    started_on = forms.DateField(
+        required=False, widget=DATE_INPUT, label="Since", help_text="Leave empty for today."
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args, network: Network, source: Member, **kwargs):
