@@ -20,8 +20,9 @@ How each figure is computed
     Closeness follows networkx (Wasserman–Faust scaling for disconnected graphs); above the threshold,
     members of components larger than it get an estimate from the pivots' distances. Average path
     length (largest component) is exact from the closeness sums, or estimated from the pivots; the
-    diameter is exact up to the threshold, else a lower bound (longest distance seen from the pivots
-    and a double sweep). Unclosed pairs,
+    diameter is exact by iFUB (searches from a hub's farthest members inwards: tens of searches on
+    small-world networks), or above the threshold a lower bound when that would take more than ``k``
+    searches — the snapshot's ``method`` says which. Unclosed pairs,
     triangles and reach within two steps come from row-chunked sparse products, so a 100,000-member
     network never holds all pairs in memory. Effective size uses the closed form for unweighted graphs,
     degree − 2·triangles/degree (networkx's builds an n×n array). Communities are Louvain (igraph

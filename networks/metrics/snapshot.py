@@ -115,7 +115,7 @@ def compute_snapshot(
     close, apl, path_method = paths.closeness, paths.average_path_length, paths.method
     done("closeness_and_paths")
 
-    diameter, diameter_method = _diameter(ix, comp, paths)
+    diameter, diameter_method = _diameter(ix, comp, len(pivots) if sampled else None)
     done("diameter")
 
     community, modularity = _communities(ix, seed)

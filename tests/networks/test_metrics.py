@@ -297,13 +297,19 @@ def test_sampled_closeness_and_path_length_are_close_to_exact_and_say_so():
     graph = nx.powerlaw_cluster_graph(400, 3, 0.3, seed=2)
     snap = snapshot(graph, exact_threshold=100, k=200)
     assert snap["method"]["average_path_length"] == "estimated from 200 pivot members"
-    assert snap["method"]["diameter"].startswith("lower bound")
+    assert snap["method"]["diameter"] == "exact"
     exact = nx.closeness_centrality(graph)
     assert {r["id"]: r["closeness"] for r in snap["members"]} == pytest.approx(exact, rel=0.05)
     assert snap["network"]["average_path_length"] == pytest.approx(
         nx.average_shortest_path_length(graph), rel=0.03
     )
-    assert nx.diameter(graph) - 1 <= snap["network"]["diameter"] <= nx.diameter(graph)
+    assert snap["network"]["diameter"] == nx.diameter(graph)
+
+
+def test_a_diameter_needing_more_searches_than_the_budget_is_reported_as_a_lower_bound():
+    snap = snapshot(nx.cycle_graph(200), exact_threshold=100, k=3)
+    assert snap["method"]["diameter"] == "lower bound (exact would need more than 3 searches)"
+    assert snap["network"]["diameter"] == 100
 
 
 def test_communities_agree_with_networkx_louvain_on_clear_structure():
@@ -399,6 +405,9 @@ def test_unclosed_pairs_and_triangles_equal_brute_force_on_random_graphs(n_and_e
     )
     assert introductions(snap) == brute_force_ranking(graph)[:10]
     assert metrics.unclosed_pairs(graph) == snap["network"]["unclosed_pairs"]
+    components = sorted(nx.connected_components(graph), key=len, reverse=True)
+    if len(components) == 1 or len(components[0]) > len(components[1]):
+        assert snap["network"]["diameter"] == nx.diameter(graph.subgraph(components[0]))
 
 
 def test_the_same_network_gives_the_same_snapshot_whatever_the_insertion_order():
