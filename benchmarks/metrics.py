@@ -17,7 +17,8 @@ size and each suite, runs one child process so that its peak memory (maxrss) is 
                closeness, path lengths, diameter) from --reference-sources sources and scales their
                time by members/sources (each source costs the same search), and says so.
 
-Figures are wall-clock seconds on the machine it runs on; nothing here asserts a time.
+Each stage is timed in wall-clock seconds and in CPU seconds of the process (user + system): on a
+shared machine the wall time grows with the load, the CPU time much less. Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -60,11 +61,38 @@ def network_rows(n: int) -> tuple[list[dict], list[dict]]:
     return members, ties
 
 
+class Stopwatch:
+    """Wall and CPU seconds per stage; `scale` extrapolates a stage timed on a sample."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self.last = (time.perf_counter(), cpu_seconds())
+
+    def done(self, stage: str, scale: float = 1.0) -> None:
+        now = (time.perf_counter(), cpu_seconds())
+        self.wall[stage] = round((now[0] - self.last[0]) * scale, 4)
+        self.cpu[stage] = round((now[1] - self.last[1]) * scale, 4)
+        self.last = now
+
+    def result(self) -> dict:
+        return {
+            "timings": {**self.wall, "total": round(sum(self.wall.values()), 4)},
+            "cpu": {**self.cpu, "total": round(sum(self.cpu.values()), 4)},
+        }
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_snapshot(graph) -> dict:
     from networks import metrics
 
-    snap = metrics.compute_snapshot(graph)
-    return {"timings": snap["timings"], "method": snap["method"], "network": snap["network"]}
+    watch = Stopwatch()
+    snap = metrics.compute_snapshot(graph, progress=lambda percent, stage: watch.done(stage))
+    return {**watch.result(), "method": snap["method"], "network": snap["network"]}
 
 
 def run_igraph(graph) -> dict:
@@ -73,14 +101,8 @@ def run_igraph(graph) -> dict:
 
     from networks.metrics import EXACT_MAX_MEMBERS, SAMPLE_PIVOTS
 
-    timings: dict[str, float] = {}
-    clock = [time.perf_counter()]
-
-    def done(stage: str) -> None:
-        now = time.perf_counter()
-        timings[stage] = round(now - clock[0], 4)
-        clock[0] = now
-
+    watch = Stopwatch()
+    done = watch.done
     nodes = list(graph)
     index = {node: i for i, node in enumerate(nodes)}
     n, m = len(nodes), graph.number_of_edges()
@@ -119,8 +141,7 @@ def run_igraph(graph) -> dict:
     done("communities")
     g.constraint()
     done("structural_holes")
-    timings["total"] = round(sum(timings.values()), 4)
-    return {"timings": timings}
+    return watch.result()
 
 
 def run_networkx(graph, *, sources: int | None) -> dict:
@@ -128,15 +149,9 @@ def run_networkx(graph, *, sources: int | None) -> dict:
 
     import networkx as nx
 
-    timings: dict[str, float] = {}
+    watch = Stopwatch()
+    done = watch.done
     notes = []
-    clock = [time.perf_counter()]
-
-    def done(stage: str) -> None:
-        now = time.perf_counter()
-        timings[stage] = round(now - clock[0], 4)
-        clock[0] = now
-
     n = graph.number_of_nodes()
     scale = n / sources if sources else 1
     chosen = random.Random(SEED).sample(list(graph), sources) if sources else None
@@ -159,17 +174,14 @@ def run_networkx(graph, *, sources: int | None) -> dict:
     done("unclosed_pairs_and_reach2")
     if sources:
         nx.betweenness_centrality(graph, k=sources, seed=SEED)
-        timings["betweenness"] = round((time.perf_counter() - clock[0]) * scale, 4)
-        clock[0] = time.perf_counter()
+        done("betweenness", scale)
         for node in chosen:
             nx.closeness_centrality(graph, u=node)
-        timings["closeness"] = round((time.perf_counter() - clock[0]) * scale, 4)
-        clock[0] = time.perf_counter()
+        done("closeness", scale)
         for node in chosen:
             nx.single_source_shortest_path_length(largest, node)
         # average_shortest_path_length and diameter each search from every member once.
-        timings["paths_and_diameter"] = round((time.perf_counter() - clock[0]) * scale * 2, 4)
-        clock[0] = time.perf_counter()
+        done("paths_and_diameter", scale * 2)
         notes.append(
             f"betweenness, closeness, paths and diameter timed on {sources} sources, scaled ×{scale:g}"
         )
@@ -187,8 +199,7 @@ def run_networkx(graph, *, sources: int | None) -> dict:
     nx.constraint(graph)
     nx.effective_size(graph)
     done("structural_holes")
-    timings["total"] = round(sum(timings.values()), 4)
-    return {"timings": timings, "notes": notes}
+    return {**watch.result(), "notes": notes}
 
 
 def child(n: int, suite: str, sources: int | None) -> dict:
@@ -289,13 +300,18 @@ def main() -> None:
             )
             result = spawn(n, suite, sources)
             results[f"{n}:{suite}"] = result
-            stages = ", ".join(f"{stage} {seconds:.2f}" for stage, seconds in result["timings"].items())
+            stages = ", ".join(
+                f"{stage} {seconds:.2f}/{result['cpu'][stage]:.2f}"
+                for stage, seconds in result["timings"].items()
+                if stage != "total"
+            )
             print(
                 f"{n:>7} members {result['ties']:>7} ties  {suite:<8} "
-                f"total {result['timings']['total']:8.2f} s  peak RSS {result['peak_rss_mb']:7.1f} MB "
+                f"wall {result['timings']['total']:8.2f} s  cpu {result['cpu']['total']:8.2f} s  "
+                f"peak RSS {result['peak_rss_mb']:7.1f} MB "
                 f"(graph built: {result['rss_after_build_mb']:.0f} MB)"
             )
-            print(f"        stages: {stages}")
+            print(f"        stages (wall/cpu s): {stages}")
             for note in result.get("notes", []):
                 print(f"        note: {note}")
             if suite == "snapshot":
@@ -303,12 +319,14 @@ def main() -> None:
             sys.stdout.flush()
         snapshot, floor = results.get(f"{n}:snapshot"), results.get(f"{n}:igraph")
         reference = results.get(f"{n}:networkx")
-        if snapshot and floor:
-            ratio = snapshot["timings"]["total"] / floor["timings"]["total"]
-            print(f"        snapshot / igraph alone: {ratio:.2f}×")
-        if snapshot and reference:
-            ratio = reference["timings"]["total"] / snapshot["timings"]["total"]
-            print(f"        networkx / snapshot: {ratio:.1f}×")
+        for label, top, bottom in (
+            ("snapshot / igraph alone", snapshot, floor),
+            ("networkx / snapshot", reference, snapshot),
+        ):
+            if top and bottom:
+                wall = top["timings"]["total"] / bottom["timings"]["total"]
+                cpu = top["cpu"]["total"] / bottom["cpu"]["total"]
+                print(f"        {label}: {wall:.2f}× wall, {cpu:.2f}× cpu")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
 

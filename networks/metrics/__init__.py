@@ -51,6 +51,32 @@ Suggestions (each: kind, a, b, a_label, b_label, shared, shared_labels, score, r
                         introduce to each other (most shared contacts first).
     connect_periphery   a peripheral member and one of the best-connected members of their community
                         (their own community field when filled, else the detected community).
+    Suggestions come grouped in that order, each kind ranked and capped at ``top_n``; pairs passed in
+    ``exclude_pairs`` (dismissed ones) never appear.
+
+Using it (the Django side)
+    graph = build_graph(member_rows, tie_rows)          # selector: .values() rows, active only
+    snap = compute_snapshot(graph, progress=report, exclude_pairs=dismissed)   # in the Celery task
+    views = compute_views(graph, progress=report)        # {"all": snap, "people": ..., "organisations": ...}
+    labelled(snap)                                       # bridges, gatekeepers, suggestions by label (--json)
+
+    snap["network"]      members, people, organisations, ties, density, components,
+                         largest_component_share, average_clustering, transitivity, average_path_length,
+                         diameter, communities, modularity, degree_centralisation, triangles, open_triads,
+                         unclosed_pairs, bridges, gatekeepers, isolates, peripheral, periphery_share, hubs,
+                         brokers (None where a figure is undefined, e.g. path length with no ties)
+    snap["members"]      one dict per member, in canonical order: id, label, kind, community_label,
+                         degree, betweenness, closeness, clustering, core_number, community (int or None),
+                         community_name, reach2, constraint, effective_size (None for isolates),
+                         is_gatekeeper, triangles, open_triads, roles (list, in ROLES order), explanation
+    snap["bridges"]      [[a_id, b_id], ...]; snap["gatekeepers"]: [id, ...]
+    snap["communities"]  [{id, name, size, ties_inside, top_members}], largest first; name = the most
+                         common community field among its members, else "Group N"
+    snap["suggestions"]  see above; introductions also carry adamic_adar, relieve_hub its hub,
+                         bridge_communities its two community ids, connect_periphery the peripheral member
+    snap["method"]       betweenness ("exact"/"sampled"), k, seed, exact_threshold, closeness,
+                         average_path_length, diameter, communities, library versions
+    snap["timings"]      seconds per stage and total (the only part that varies between runs)
 """
 
 from .compute import betweenness, closeness, communities, constraint, effective_size, unclosed_pairs
