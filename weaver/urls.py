@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("networks/", include("networks.urls")),
     path("networks/<slug:slug>/clusters/", include("clusters.urls")),
+    path("networks/<slug:slug>/funds/", include("funds.urls")),
 ]
 
 handler404 = "weaver.lib.api.handler404"

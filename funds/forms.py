@@ -1,0 +1,160 @@
+"""Forms for fund pages; they parse input only, the rules live in funds.services."""
+
+from django import forms
+
+from funds.models import SUMMARY_MAX_CHARS, GranteeReport, Round
+from networks.models import Member
+
+
+class FundForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class RoundForm(forms.ModelForm):
+    criteria = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        label="Rubric",
+        help_text="One criterion a line: name | weight | what a good score means. Each is scored 1 to 5.",
+    )
+
+    class Meta:
+        model = Round
+        fields = [
+            "title",
+            "focus",
+            "budget",
+            "grant_min",
+            "grant_max",
+            "spend_window_months",
+            "opens_on",
+            "closes_on",
+            "review_deadline",
+            "min_partners",
+            "review_mode",
+            "reviews_per_proposal",
+            "max_per_reviewer",
+            "sharing_session_on",
+        ]
+        widgets = {
+            "opens_on": forms.DateInput(attrs={"type": "date"}),
+            "closes_on": forms.DateInput(attrs={"type": "date"}),
+            "review_deadline": forms.DateInput(attrs={"type": "date"}),
+            "sharing_session_on": forms.DateInput(attrs={"type": "date"}),
+            "focus": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def criteria_list(self) -> list[dict]:
+        rows = []
+        for line in (self.cleaned_data.get("criteria") or "").splitlines():
+            parts = [p.strip() for p in line.split("|")]
+            if parts and parts[0]:
+                rows.append(
+                    {
+                        "name": parts[0],
+                        "weight": parts[1] if len(parts) > 1 and parts[1] else "1",
+                        "description": parts[2] if len(parts) > 2 else "",
+                    }
+                )
+        return rows
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=SUMMARY_MAX_CHARS,
+        required=False,
+        help_text=f"What you will do, with whom, and why it is new. At most {SUMMARY_MAX_CHARS} characters.",
+    )
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, required=False, label="Amount asked for")
+    lead = forms.ModelChoiceField(queryset=Member.objects.none(), required=False, help_text="Who leads it.")
+    partners = forms.ModelMultipleChoiceField(
+        queryset=Member.objects.none(),
+        required=False,
+        label="Partner organisations already in the network",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_partners = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Partner organisations new to the network",
+        help_text="One name a line. They are welcome: new organisations count as partners too.",
+    )
+    is_new_project = forms.BooleanField(
+        required=False, label="This is a new project (not one already running)"
+    )
+
+    def __init__(self, *args, network, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = Member.objects.filter(network=network).active()
+        self.fields["lead"].queryset = members.people()
+        self.fields["partners"].queryset = members.organisations()
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        new = [line.strip() for line in (data.get("new_partners") or "").splitlines() if line.strip()]
+        return {
+            "title": data["title"],
+            "summary": data.get("summary") or "",
+            "amount": data.get("amount"),
+            "lead": data.get("lead"),
+            "is_new_project": data.get("is_new_project", False),
+            "partners": [*data.get("partners", []), *new],
+        }
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    shareable = forms.BooleanField(
+        required=False, label="The applicants may read this comment after the decision"
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for c in self.criteria:
+            self.fields[f"score_{c.pk}"] = forms.TypedChoiceField(
+                label=f"{c.name} (weight {c.weight:g})",
+                help_text=c.description,
+                choices=[(i, str(i)) for i in range(1, 6)],
+                coerce=int,
+                widget=forms.RadioSelect,
+            )
+
+    def scores(self) -> dict[int, int]:
+        return {c.pk: self.cleaned_data[f"score_{c.pk}"] for c in self.criteria}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AwardForm(forms.Form):
+    amount = forms.DecimalField(max_digits=12, decimal_places=2)
+
+
+class TransitionForm(forms.Form):
+    status = forms.ChoiceField(choices=Round.Status.choices)
+
+
+class ReviewerAddForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=Member.objects.none(), help_text="People with a login only.")
+    is_guardian = forms.BooleanField(required=False, label="Guardian")
+
+    def __init__(self, *args, network, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = (
+            Member.objects.filter(network=network, user__isnull=False)
+            .people()
+            .active()
+            .select_related("user")
+        )
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = GranteeReport
+        fields = ["kind", "spent", "done", "learned", "people_involved"]
+        widgets = {"done": forms.Textarea(attrs={"rows": 3}), "learned": forms.Textarea(attrs={"rows": 3})}
