@@ -29,7 +29,7 @@ from networks.serializers import (
     RelationshipSerializer,
     RelationshipUpdateSerializer,
 )
-from weaver.lib.api import service_errors
+from weaver.lib.api import StrictBooleanFilter, service_errors
 
 COORDINATORS_ONLY = "Only the network's coordinators can change this."
 NETWORK_SLUG = OpenApiParameter(
@@ -60,6 +60,14 @@ class CoordinatorsChangeContents(BasePermission):
 
 
 WRITES = ["create", "update", "partial_update"]
+
+
+class MemberApiFilter(MemberFilter):
+    archived = StrictBooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
+
+
+class RelationshipApiFilter(RelationshipFilter):
+    active = StrictBooleanFilter(field_name="ended_on", lookup_expr="isnull")
 
 
 # Services raise field errors of their own (code "invalid"); the schema must list them too.
@@ -177,7 +185,7 @@ class MemberViewSet(
 
     serializer_class = MemberSerializer
     filter_backends = [DjangoFilterBackend, OrderingFilter]
-    filterset_class = MemberFilter
+    filterset_class = MemberApiFilter
     ordering_fields = MEMBER_ORDERING
     ordering = ["name", "id"]
 
@@ -235,7 +243,7 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Netw
 
     serializer_class = MemberSerializer
     filter_backends = [DjangoFilterBackend, OrderingFilter]
-    filterset_class = MemberFilter
+    filterset_class = MemberApiFilter
     ordering_fields = MEMBER_ORDERING
     ordering = ["name", "id"]
 
@@ -276,7 +284,7 @@ class RelationshipViewSet(
     """Relationships are never deleted over the API: end them instead, so the history stays."""
 
     filter_backends = [DjangoFilterBackend, OrderingFilter]
-    filterset_class = RelationshipFilter
+    filterset_class = RelationshipApiFilter
     ordering_fields = ["created_at", "started_on", "ended_on", "strength", "kind", "id"]
     ordering = ["-created_at", "id"]
 

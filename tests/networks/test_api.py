@@ -267,8 +267,12 @@ def test_member_filters(api, network):
     assert names(api.get(members_url(network), {"ordering": "-name"}))[0] == "Valley Clinic"
 
 
-def test_an_unknown_kind_filter_is_a_400(api, network):
+def test_an_unknown_kind_or_a_non_boolean_archived_filter_is_a_400(api, network):
     assert "kind" in field_errors(api.get(members_url(network), {"kind": "robot"}))
+    assert field_errors(api.get(members_url(network), {"archived": "maybe"}))["archived"] == [
+        "Enter true or false."
+    ]
+    assert "active" in field_errors(api.get(ties_url(network), {"active": "2"}))
 
 
 def test_pagination_and_its_limits(api, network):
@@ -279,7 +283,7 @@ def test_pagination_and_its_limits(api, network):
     assert [row["name"] for row in page["results"]] == ["M2", "M3"]
     assert page["next"] and page["previous"]
     assert len(api.get(members_url(network), {"page_size": 10**12}).json()["results"]) == 5
-    assert len(api.get(members_url(network), {"page_size": "lots"}).json()["results"]) == 5
+    assert api.get(members_url(network), {"page_size": "lots"}).json()["errors"][0]["code"] == "parse_error"
     assert api.get(members_url(network), {"page": 99}).status_code == 404
     assert api.get(members_url(network), {"page": "abc"}).status_code == 404
 

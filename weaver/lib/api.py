@@ -3,11 +3,13 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import django_filters
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views.defaults import page_not_found
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 
@@ -15,6 +17,42 @@ from rest_framework.settings import api_settings
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        # DRF silently ignores a malformed page_size; the schema promises an integer, so say so.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and raw.strip():
+            try:
+                int(raw)
+            except ValueError:
+                raise ParseError("page_size must be a whole number.") from None
+        return super().get_page_size(request)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (1 or 0); anything else is an error instead of being silently ignored."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Enter true or false."}
+
+    def to_python(self, value):
+        if value is None or str(value).strip() == "":
+            return None
+        normalized = str(value).strip().lower()
+        if normalized in ("true", "1"):
+            return True
+        if normalized in ("false", "0"):
+            return False
+        raise DjangoValidationError(self.error_messages["invalid"], code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """A boolean API filter that answers 400 to `?archived=maybe` (the schema says boolean)."""
+
+    field_class = StrictBooleanField
 
 
 def api_validation_error(exc: DjangoValidationError) -> ValidationError:
