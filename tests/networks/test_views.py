@@ -413,3 +413,29 @@ def test_the_history_page_shows_the_change_to_a_member_reading_it(client, networ
     text = client.get(url("member-detail", network, ana)).text
     assert "changed Ana María Ruiz" in text
     assert "Ana Ruiz" in text and "Ana María Ruiz" in text
+
+
+def test_a_wrong_password_is_explained_on_the_login_page(client, alice):
+    response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.text
+
+
+def test_logging_out_returns_to_the_login_page(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and response.url == reverse("login")
+    assert client.get(reverse("networks:network-list")).status_code == 302
+
+
+def test_the_member_list_needs_the_same_few_queries_however_many_members(
+    client, network, alice, ana, django_assert_max_num_queries
+):
+    for i in range(30):
+        member = MemberFactory(network=network, name=f"Person {i:02}")
+        member.tags.set(services.tags_resolve(network=network, names=["peer-support"]))
+        member.organisations.set(Member.objects.filter(network=network, kind=Member.Kind.ORGANISATION))
+    client.force_login(alice)
+    client.get(url("member-list", network))
+    with django_assert_max_num_queries(12):
+        assert client.get(url("member-list", network)).status_code == 200
