@@ -185,7 +185,7 @@ def compute_snapshot(
         "k": len(pivots) if sampled else None,
         "seed": seed,
         "exact_threshold": exact_threshold,
-        "closeness": "estimated from pivots above the threshold" if sampled else "exact",
+        "closeness": "exact up to the threshold, estimated from the pivots above it" if sampled else "exact",
         "average_path_length": path_method,
         "diameter": diameter_method,
         "communities": "Louvain (igraph multilevel), unweighted, seeded",
@@ -224,7 +224,7 @@ def compute_views(graph: nx.Graph, *, progress: Progress | None = None, **option
             percent: int, stage: str, start: float = start, share: float = share, name: str = name
         ) -> None:
             if progress is not None:
-                progress(int(start + share * percent), f"{name}: {stage}")
+                progress(min(100, round(start + share * percent)), f"{name}: {stage}")
 
         result[name] = compute_snapshot(view, progress=scaled, **options)
         start += 100 * share
