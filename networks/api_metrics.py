@@ -1,0 +1,434 @@
+"""REST API for metric snapshots, member metrics, weaving suggestions and graph exports.
+
+Same rules as networks.api (whose NetworkScopedViewSet these views extend): the network in the URL is
+resolved once through networks.permissions, outsiders get 404, writes need a coordinator (403).
+Everything is read from stored snapshots, never computed on request; a recompute only queues one.
+Snapshot rows carry large JSON columns (per-member rows of the people and organisations views,
+suggestions), so each view loads only the columns it answers with.
+"""
+
+import networkx as nx
+from django.db.models import F
+from django.http import HttpResponse
+from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+
+from networks import metrics, services
+from networks.api import NetworkScopedViewSet
+from networks.models import Member, MemberMetric, Network, Snapshot, SuggestionDecision
+from networks.selectors import network_graph_rows
+from networks.serializers_metrics import (
+    KEY_FIGURES,
+    MEMBER_METRIC_FIELDS,
+    MemberMetricFilter,
+    MemberMetricSerializer,
+    MetricsSerializer,
+    NodeLinkSerializer,
+    SnapshotDetailSerializer,
+    SnapshotSerializer,
+    SuggestionAcceptSerializer,
+    SuggestionAnswerSerializer,
+    SuggestionDecisionSerializer,
+    SuggestionQuerySerializer,
+    SuggestionSerializer,
+)
+from networks.snapshots import snapshot_request
+from weaver.lib.api import service_errors
+
+NO_SNAPSHOT = (
+    "This network's metrics have not been computed yet. "
+    "POST to its metrics/recompute/ (coordinators) and poll the snapshot it returns."
+)
+GEXF = "application/gexf+xml"
+GRAPHML = "application/graphml+xml"
+
+
+def _done_snapshots(network: Network):
+    # The rule of networks.selectors.snapshot_current, kept as a queryset so callers pick columns.
+    return Snapshot.objects.filter(network=network, status=Snapshot.Status.DONE).order_by(
+        "-finished_at", "-id"
+    )
+
+
+def _current_snapshot_id(network: Network) -> int | None:
+    return _done_snapshots(network).values_list("id", flat=True).first()
+
+
+def _views_figures():
+    # Only the figures of the people and organisations views, not their stored per-member rows.
+    return {name: F(f"views__{name}__network") for name in ("people", "organisations")}
+
+
+def _snapshot_url(request, network: Network, snapshot_id: int) -> str:
+    return request.build_absolute_uri(
+        reverse("api-snapshot-detail", kwargs={"network_slug": network.slug, "pk": snapshot_id})
+    )
+
+
+SUMMARY_COLUMNS = [
+    "id",
+    "status",
+    "progress",
+    "stage",
+    "trigger",
+    "error",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "figures",
+]
+
+
+def _summary(row: dict, request, network: Network) -> dict:
+    """A snapshot row (from .values(*SUMMARY_COLUMNS)) as SnapshotSerializer's shape."""
+    done = row["status"] == Snapshot.Status.DONE
+    figures = row.pop("figures")
+    return {
+        **row,
+        "url": _snapshot_url(request, network, row["id"]),
+        "figures": {name: figures.get(name) for name in KEY_FIGURES} if done else None,
+    }
+
+
+@extend_schema(tags=["metrics"])
+class MetricsViewSet(NetworkScopedViewSet):
+    """The latest computed figures of a network, and the recompute action."""
+
+    filter_backends: list = []
+
+    @extend_schema(
+        summary="The network's latest metrics",
+        description="Figures of the latest done snapshot (all members, people only, organisations only), "
+        "how they were computed and how long it took. 404 until a snapshot is done.",
+        responses=MetricsSerializer,
+    )
+    def summary(self, request, *args, **kwargs):
+        row = (
+            _done_snapshots(self.network)
+            .values("id", "finished_at", "method", "timings", "figures", **_views_figures())
+            .first()
+        )
+        if row is None:
+            raise NotFound(NO_SNAPSHOT)
+        data = {
+            "snapshot": row["id"],
+            "finished_at": row["finished_at"],
+            "method": row["method"],
+            "timings": row["timings"],
+            "network": row["figures"],
+            "views": {"people": row["people"], "organisations": row["organisations"]},
+        }
+        return Response(MetricsSerializer(data).data)
+
+    @extend_schema(
+        summary="Recompute the network's metrics (coordinators)",
+        description="Queues a snapshot (or joins the one already queued) and answers at once with its id; "
+        "poll the Location address to follow its progress.",
+        request=None,
+        responses={202: SnapshotSerializer},
+    )
+    def recompute(self, request, *args, **kwargs):
+        return snapshot_requested(request, self.network)
+
+
+def snapshot_requested(request, network: Network) -> Response:
+    """Queue a snapshot through networks.snapshots and answer 202 with where to poll it."""
+    snapshot = snapshot_request(network=network, trigger=Snapshot.Trigger.API, user=request.user)
+    row = Snapshot.objects.filter(pk=snapshot.pk).values(*SUMMARY_COLUMNS).get()
+    data = SnapshotSerializer(_summary(row, request, network)).data
+    return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+
+MEMBER_COLUMNS = ["member_id", *MEMBER_METRIC_FIELDS, "roles", "explanation", "x", "y"]
+
+
+@extend_schema(tags=["metrics"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Members' metrics in the latest snapshot",
+        description="One row per member, sorted by any metric (`?ordering=-betweenness`; ties broken by "
+        "member id), filtered by role, detected community or type. 404 until a snapshot is done.",
+    )
+)
+class MemberMetricViewSet(mixins.ListModelMixin, NetworkScopedViewSet):
+    serializer_class = MemberMetricSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MemberMetricFilter
+
+    def get_queryset(self):
+        if self.is_schema_view:
+            return MemberMetric.objects.none()
+        snapshot_id = _current_snapshot_id(self.network)
+        if snapshot_id is None:
+            raise NotFound(NO_SNAPSHOT)
+        return MemberMetric.objects.filter(snapshot_id=snapshot_id)
+
+    def list(self, request, *args, **kwargs):
+        # .values() rows straight to JSON: a ModelSerializer per row costs ~3x the time.
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = queryset.values(
+            *MEMBER_COLUMNS, label=F("member__name"), email=F("member__email"), kind=F("member__kind")
+        )
+        page = [
+            {"member": row.pop("member_id"), "label": row.pop("label"), "email": row.pop("email"), **row}
+            for row in self.paginate_queryset(rows)
+        ]
+        return self.get_paginated_response(page)
+
+
+@extend_schema(tags=["metrics"])
+@extend_validation_errors(["invalid", "max_string_length"], field_name="member", actions=["list"])
+@extend_validation_errors(["invalid_choice"], field_name="kind", actions=["list"])
+@extend_validation_errors(["invalid"], field_name="non_field_errors", actions=["accept", "dismiss"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Weaving suggestions from the latest snapshot",
+        description="Introductions and other suggestions, best first, without the pairs a coordinator "
+        "has already accepted or dismissed. 404 until a snapshot is done.",
+        parameters=[SuggestionQuerySerializer],
+        responses=SuggestionSerializer(many=True),
+    ),
+    accept=extend_schema(
+        summary="Accept a suggestion: tie the pair (coordinators)",
+        description='Creates a "knows" tie with provenance "suggestion" and remembers the answer.',
+        request=SuggestionAcceptSerializer,
+        responses={201: SuggestionDecisionSerializer},
+    ),
+    dismiss=extend_schema(
+        summary="Dismiss a suggestion: never suggest this pair again (coordinators)",
+        request=SuggestionAnswerSerializer,
+        responses=SuggestionDecisionSerializer,
+    ),
+)
+class SuggestionViewSet(NetworkScopedViewSet):
+    filter_backends: list = []
+
+    def get_serializer_class(self):
+        return SuggestionAcceptSerializer if self.action == "accept" else SuggestionAnswerSerializer
+
+    def list(self, request, *args, **kwargs):
+        query = SuggestionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        stored = _done_snapshots(self.network).values_list("suggestions", flat=True).first()
+        if stored is None:
+            raise NotFound(NO_SNAPSHOT)
+        decided = set(
+            SuggestionDecision.objects.filter(network=self.network).values_list("member_a_id", "member_b_id")
+        )
+        kind, member = query.validated_data.get("kind"), query.validated_data.get("member")
+        suggestions = [
+            s
+            for s in stored
+            if (min(s["a"], s["b"]), max(s["a"], s["b"])) not in decided
+            and (kind is None or s["kind"] == kind)
+            and (member is None or member in (s["a"], s["b"]))
+        ]
+        page = self.paginate_queryset(suggestions)
+        return self.get_paginated_response(SuggestionSerializer(page, many=True).data)
+
+    @action(detail=False, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        params = self.get_serializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        with service_errors():
+            tie = services.suggestion_accept(
+                user=request.user,
+                network=self.network,
+                member_a=data["a"],
+                member_b=data["b"],
+                kind=data["kind"],
+                note=data.get("note", ""),
+            )
+        decision = SuggestionDecision.objects.get(relationship=tie)
+        return Response(SuggestionDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["post"])
+    def dismiss(self, request, *args, **kwargs):
+        params = self.get_serializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        with service_errors():
+            decision = services.suggestion_dismiss(
+                user=request.user,
+                network=self.network,
+                member_a=data["a"],
+                member_b=data["b"],
+                kind=data["kind"],
+            )
+        return Response(SuggestionDecisionSerializer(decision).data)
+
+
+@extend_schema(tags=["metrics"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="The network's snapshots, newest first",
+        description="Every computation, queued, running, failed or done, with its key figures once done.",
+    ),
+    retrieve=extend_schema(
+        summary="A snapshot: poll it for progress; once done, all it holds",
+        responses=SnapshotDetailSerializer,
+    ),
+    create=extend_schema(
+        summary="Recompute the network's metrics (coordinators)",
+        description="The same as metrics/recompute/: answers 202 with the queued snapshot; poll Location.",
+        request=None,
+        responses={202: SnapshotSerializer},
+    ),
+)
+class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkScopedViewSet):
+    serializer_class = SnapshotSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if self.is_schema_view:
+            return Snapshot.objects.none()
+        return Snapshot.objects.filter(network=self.network).order_by("-created_at", "-id")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset().values(*SUMMARY_COLUMNS))
+        rows = [_summary(row, request, self.network) for row in page]
+        return self.get_paginated_response(SnapshotSerializer(rows, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            snapshot_id = int(kwargs["pk"])
+        except ValueError:
+            snapshot_id = 0
+        if not 0 < snapshot_id < 2**63:
+            raise NotFound("No such snapshot in this network.")
+        row = (
+            self.get_queryset()
+            .filter(pk=snapshot_id)
+            .values(
+                *SUMMARY_COLUMNS,
+                "method",
+                "timings",
+                "bridges",
+                "gatekeepers",
+                "communities",
+                "suggestions",
+                **_views_figures(),
+            )
+            .first()
+        )
+        if row is None:
+            raise NotFound("No such snapshot in this network.")
+        figures = row["figures"]
+        data = _summary(row, request, self.network)
+        done = data["status"] == Snapshot.Status.DONE
+        ids = {m for pair in row["bridges"] for m in pair} | set(row["gatekeepers"])
+        names = dict(Member.objects.filter(network=self.network, pk__in=ids).values_list("id", "name"))
+        data.update(
+            figures=figures if done else None,
+            method=row["method"] if done else None,
+            views={"people": row.pop("people"), "organisations": row.pop("organisations")} if done else None,
+            bridges=[
+                {"a": a, "b": b, "a_label": names.get(a, f"#{a}"), "b_label": names.get(b, f"#{b}")}
+                for a, b in row["bridges"]
+            ],
+            gatekeepers=[{"id": g, "label": names.get(g, f"#{g}")} for g in row["gatekeepers"]],
+        )
+        return Response(SnapshotDetailSerializer(data).data)
+
+    def create(self, request, *args, **kwargs):
+        return snapshot_requested(request, self.network)
+
+
+EXPORT_ATTRIBUTES = [*MEMBER_METRIC_FIELDS, "roles", "x", "y"]
+
+
+def graph_for_export(*, network: Network) -> nx.Graph:
+    """The metric graph, its nodes carrying the latest snapshot's metrics, with no None or list values.
+
+    GEXF and GraphML writers reject None and lists: lists become "|"-joined strings, None is left out.
+    """
+    members, ties = network_graph_rows(network=network)
+    graph = metrics.build_graph(members, ties)
+    graph.graph["name"] = network.name
+    for _, data in graph.nodes(data=True):
+        data["organisations"] = "|".join(str(o) for o in data["organisations"])
+    snapshot_id = _current_snapshot_id(network)
+    if snapshot_id is None:
+        return graph
+    graph.graph["snapshot"] = snapshot_id
+    rows = MemberMetric.objects.filter(snapshot_id=snapshot_id).values_list("member_id", *EXPORT_ATTRIBUTES)
+    for member_id, *values in rows.iterator(chunk_size=5000):
+        if member_id not in graph:
+            continue  # archived since the snapshot was computed
+        data = graph.nodes[member_id]
+        for name, value in zip(EXPORT_ATTRIBUTES, values, strict=True):
+            if name == "roles":
+                value = "|".join(value)
+            if value is not None:
+                data[name] = value
+    return graph
+
+
+class JSONErrorsWhateverTheAccept(BaseContentNegotiation):
+    """Exports answer in their own format; errors in JSON, even to a client that asked for GEXF only."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+
+def _download(request, network: Network, content: str, content_type: str, extension: str) -> HttpResponse:
+    response = HttpResponse(content.encode("utf-8"), content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{network.slug}-network.{extension}"'
+    return response
+
+
+EXPORT_NOTE = (
+    "Nodes are the active members, links their active ties (weight = the strongest, 1–5). Node "
+    "attributes: label, kind, community_label, organisations (ids joined by |) and, once computed, the "
+    "latest snapshot's metrics, roles joined by | and map position x, y."
+)
+
+
+@extend_schema(tags=["metrics"])
+class GraphExportViewSet(NetworkScopedViewSet):
+    filter_backends: list = []
+    content_negotiation_class = JSONErrorsWhateverTheAccept
+
+    @extend_schema(
+        summary="The network as node-link JSON (networkx, d3)",
+        description=EXPORT_NOTE + ' Read it back with nx.node_link_graph(data, edges="links").',
+        responses=NodeLinkSerializer,
+    )
+    def node_link(self, request, *args, **kwargs):
+        data = nx.node_link_data(graph_for_export(network=self.network), edges="links")
+        response = Response(data)
+        response["Content-Disposition"] = f'inline; filename="{self.network.slug}-network.json"'
+        return response
+
+    @extend_schema(
+        summary="The network as GEXF (Gephi)",
+        description=EXPORT_NOTE + " Map positions are also given as GEXF viz positions.",
+        responses={(200, GEXF): OpenApiResponse(OpenApiTypes.BINARY, description="A GEXF 1.2 file.")},
+    )
+    def gexf(self, request, *args, **kwargs):
+        graph = graph_for_export(network=self.network)
+        for _, data in graph.nodes(data=True):
+            if "x" in data:
+                data["viz"] = {"position": {"x": data["x"], "y": data["y"], "z": 0.0}}
+        return _download(request, self.network, "\n".join(nx.generate_gexf(graph)), GEXF, "gexf")
+
+    @extend_schema(
+        summary="The network as GraphML (igraph, networkx, Gephi, yEd)",
+        description=EXPORT_NOTE,
+        responses={(200, GRAPHML): OpenApiResponse(OpenApiTypes.BINARY, description="A GraphML file.")},
+    )
+    def graphml(self, request, *args, **kwargs):
+        graph = graph_for_export(network=self.network)
+        return _download(request, self.network, "\n".join(nx.generate_graphml(graph)), GRAPHML, "graphml")
