@@ -3,6 +3,7 @@
 Every view resolves the network in the URL once, through networks.permissions: a network the caller
 holds no role in answers 404, and changing anything in it needs a coordinator (403 otherwise).
 Members and relationships are never deleted over the API: members are archived, ties are ended.
+Request bodies are JSON only: DRF's form parsers quietly read a garbled body as "no fields".
 """
 
 from django.utils.functional import cached_property
@@ -14,6 +15,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
@@ -93,6 +95,7 @@ class NetworkViewSet(
 ):
     serializer_class = NetworkSerializer
     permission_classes = [IsAuthenticated, CoordinatorsChangeNetwork]
+    parser_classes = [JSONParser]
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     filter_backends = [OrderingFilter]
@@ -133,6 +136,7 @@ class NetworkScopedViewSet(viewsets.GenericViewSet):
     """Base for everything under /networks/{network_slug}/: one network, resolved once, scoping all."""
 
     permission_classes = [IsAuthenticated, CoordinatorsChangeContents]
+    parser_classes = [JSONParser]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     @cached_property

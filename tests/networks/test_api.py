@@ -196,6 +196,12 @@ def test_tags_differing_only_in_the_case_of_non_ascii_letters_are_one_tag(api, n
     assert second.json()["tags"] == ["Über"]
 
 
+def test_request_bodies_must_be_json(api, network):
+    response = api.post(members_url(network), {"name": "Ana"}, format="multipart")
+    assert response.status_code == 415
+    assert not Member.objects.exists()
+
+
 def test_malformed_json_is_a_400(api, network):
     response = api.post(members_url(network), "{not json", content_type="application/json")
     assert response.status_code == 400
