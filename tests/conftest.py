@@ -88,3 +88,9 @@ def real_broker(_celery_eager_by_default):
 
     app.conf.task_always_eager = False
     yield app
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hashing a password the production way takes ~0.3 s; tests log in often."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
