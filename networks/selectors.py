@@ -2,7 +2,7 @@
 
 from django.db.models import Max
 
-from networks.models import Member, Network, Relationship, Snapshot
+from networks.models import Member, MemberMetric, Network, Relationship, Snapshot
 
 
 def network_graph_rows(*, network: Network) -> tuple[list[dict], list[dict]]:
@@ -50,3 +50,108 @@ def snapshot_pending(*, network: Network) -> Snapshot | None:
         .order_by("-created_at")
         .first()
     )
+
+
+def _ties_as_of(*, network: Network, when, members: set[int]) -> set[tuple[int, int]]:
+    """Member pairs with an active tie at `when` (from the change history), both ends in `members`."""
+    latest: dict[int, tuple] = {}
+    rows = (
+        Relationship.history.filter(network_id=network.pk, history_date__lte=when)
+        .latest_of_each()
+        .order_by("history_date", "history_id")
+        .values_list("id", "source_id", "target_id", "ended_on", "history_type")
+    )
+    for row in rows:
+        latest[row[0]] = row  # two records at the same instant: the later history_id wins
+    pairs = set()
+    for _, source, target, ended_on, history_type in latest.values():
+        if history_type != "-" and ended_on is None and source in members and target in members:
+            pairs.add((min(source, target), max(source, target)))
+    return pairs
+
+
+COMPARED_FIGURES = (
+    "members",
+    "ties",
+    "density",
+    "average_clustering",
+    "unclosed_pairs",
+    "periphery_share",
+    "communities",
+    "bridges",
+    "gatekeepers",
+)
+
+
+def snapshot_compare(*, older: Snapshot, newer: Snapshot) -> dict:
+    """What changed between two done snapshots: members, ties, triangles closed, who left the periphery."""
+
+    def rows(snapshot):
+        return {
+            member_id: roles
+            for member_id, roles in MemberMetric.objects.filter(snapshot=snapshot).values_list(
+                "member_id", "roles"
+            )
+        }
+
+    before, after = rows(older), rows(newer)
+    # The worker reads the graph right after it starts; a tie added while it ran is not in it.
+    ties_before = _ties_as_of(
+        network=older.network, when=older.started_at or older.finished_at, members=set(before)
+    )
+    ties_after = _ties_as_of(
+        network=newer.network, when=newer.started_at or newer.finished_at, members=set(after)
+    )
+    new_ties = sorted(ties_after - ties_before)
+    ended_ties = sorted(ties_before - ties_after)
+
+    contacts: dict[int, set[int]] = {}
+    for a, b in ties_before:
+        contacts.setdefault(a, set()).add(b)
+        contacts.setdefault(b, set()).add(a)
+    closed = [(a, b, sorted(contacts.get(a, set()) & contacts.get(b, set()))) for a, b in new_ties]
+    closed = [item for item in closed if item[2]]
+
+    outer = {"peripheral", "isolate"}
+    left_periphery = sorted(
+        m for m, roles in after.items() if m in before and outer & set(before[m]) and not outer & set(roles)
+    )
+    new_members = sorted(set(after) - set(before))
+    gone_members = sorted(set(before) - set(after))
+
+    ids = set(new_members) | set(gone_members) | set(left_periphery)
+    ids |= {m for pair in new_ties + ended_ties for m in pair}
+    ids |= {m for _, _, shared in closed for m in shared}
+    names = dict(Member.objects.filter(pk__in=ids).values_list("id", "name"))
+
+    def member(pk):
+        return {"id": pk, "name": names.get(pk, f"#{pk}")}
+
+    def by_name(items):
+        return sorted(items, key=lambda m: (m["name"].casefold(), m["id"]))
+
+    def pair(a, b):
+        first, second = sorted((member(a), member(b)), key=lambda m: (m["name"].casefold(), m["id"]))
+        return {"a": first, "b": second}
+
+    return {
+        "older": older,
+        "newer": newer,
+        "new_members": by_name(member(m) for m in new_members),
+        "gone_members": by_name(member(m) for m in gone_members),
+        "new_ties": sorted((pair(a, b) for a, b in new_ties), key=lambda p: p["a"]["name"].casefold()),
+        "ended_ties": sorted((pair(a, b) for a, b in ended_ties), key=lambda p: p["a"]["name"].casefold()),
+        "triangles_closed": sorted(
+            ({**pair(a, b), "shared": by_name(member(s) for s in shared)} for a, b, shared in closed),
+            key=lambda p: p["a"]["name"].casefold(),
+        ),
+        "left_periphery": by_name(member(m) for m in left_periphery),
+        "figures": [
+            {
+                "name": name,
+                "older": older.figures.get(name),
+                "newer": newer.figures.get(name),
+            }
+            for name in COMPARED_FIGURES
+        ],
+    }

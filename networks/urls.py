@@ -1,6 +1,6 @@
 from django.urls import path
 
-from networks import views
+from networks import views, views_metrics
 
 app_name = "networks"
 
@@ -21,4 +21,14 @@ urlpatterns = [
     path("<slug:slug>/relationships/<int:pk>/edit/", views.relationship_edit, name="relationship-edit"),
     path("<slug:slug>/relationships/<int:pk>/end/", views.relationship_end, name="relationship-end"),
     path("<slug:slug>/organisations/", views.organisation_list, name="organisation-list"),
+    path("<slug:slug>/dashboard/", views_metrics.dashboard, name="dashboard"),
+    path("<slug:slug>/dashboard/recompute/", views_metrics.snapshot_recompute, name="snapshot-recompute"),
+    path("<slug:slug>/dashboard/progress/", views_metrics.snapshot_progress, name="snapshot-progress"),
+    path("<slug:slug>/snapshots/compare/", views_metrics.snapshot_compare, name="snapshot-compare"),
+    path("<slug:slug>/map/", views_metrics.map_page, name="map"),
+    path("<slug:slug>/map/data.json", views_metrics.map_data, name="map-data"),
+    path("<slug:slug>/map/members/<int:pk>/", views_metrics.map_member, name="map-member"),
+    path("<slug:slug>/suggestions/", views_metrics.suggestion_list, name="suggestions"),
+    path("<slug:slug>/suggestions/accept/", views_metrics.suggestion_accept, name="suggestion-accept"),
+    path("<slug:slug>/suggestions/dismiss/", views_metrics.suggestion_dismiss, name="suggestion-dismiss"),
 ]

@@ -26,6 +26,7 @@ from networks.forms import (
 )
 from networks.history import member_history, network_recent_changes
 from networks.models import Member, Network, Relationship, Role, Tag
+from networks.views_metrics import member_metrics_context
 
 PAGE_SIZE = 25
 
@@ -194,6 +195,7 @@ def member_detail(request, slug, pk):
         active_ties=[t for t in ties if t.is_active],
         ended_ties=[t for t in ties if not t.is_active],
         history=member_history(member),
+        member_metrics=member_metrics_context(network=network, member=member, user=request.user),
     )
     return render(request, "networks/member_detail.html", context)
 
