@@ -1,7 +1,11 @@
 """The OpenAPI schema is valid, warning-free, served at /api/schema/, and the docs work offline."""
 
+import re
+
 import pytest
 from django.core.management import call_command
+
+from weaver.lib.api import schema_list_index_attrs
 
 
 def test_the_schema_generates_with_no_warnings_and_validates(tmp_path):
@@ -32,3 +36,15 @@ def test_the_interactive_docs_load_nothing_from_a_cdn(client):
     assert "swagger-ui" in html
     for cdn in ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com"):
         assert cdn not in html
+
+
+def test_documented_error_attributes_of_list_items_match_their_real_positions():
+    component = {"properties": {"attr": {"type": "string", "enum": ["criteria.INDEX.name"]}}}
+    untouched = {"properties": {"attr": {"type": "string", "enum": ["name"]}}}
+    result = {"components": {"schemas": {"A": component, "B": untouched}}}
+    schema_list_index_attrs(result, None, None, True)
+    pattern = component["properties"]["attr"]["pattern"]
+    assert re.match(pattern, "criteria.0.name")
+    assert re.match(pattern, "criteria.12.name")
+    assert not re.match(pattern, "criteria.x.name")
+    assert untouched["properties"]["attr"]["enum"] == ["name"]

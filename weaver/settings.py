@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "weaver.lib.api.schema_list_index_attrs",
     ],
 }
 

@@ -1,5 +1,6 @@
 """Shared REST API plumbing: pagination, service errors as 400 responses, JSON 404s under /api/."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -90,3 +91,19 @@ def handler404(request, exception):
             status=404,
         )
     return page_not_found(request, exception)
+
+
+def schema_list_index_attrs(result, generator, request, public):
+    """drf-spectacular hook: documented error attributes like `criteria.INDEX.name` match `criteria.0.name`.
+
+    drf-standardized-errors names list items `INDEX` in the schema but by position in responses.
+    """
+    for component in result.get("components", {}).get("schemas", {}).values():
+        attr = component.get("properties", {}).get("attr")
+        if not attr or not any(".INDEX" in str(value) for value in attr.get("enum", [])):
+            continue
+        patterns = [re.escape(value).replace(re.escape(".INDEX"), r"\.\d+") for value in attr.pop("enum")]
+        attr["pattern"] = "^(" + "|".join(patterns) + ")$"
+        if "description" in attr:
+            attr["description"] = attr["description"].replace(".INDEX", ".<n>")
+    return result
