@@ -35,6 +35,7 @@ from networks.snapshots import snapshot_request
 TOP_ON_DASHBOARD = 10
 SUGGESTIONS_PAGE_SIZE = 25
 EGO_MAX_CONTACTS = 24
+MEMBER_SUGGESTIONS = 5
 MAP_VIEWS = ("all", "people", "organisations")
 
 ROLE_LABELS = {
@@ -347,9 +348,12 @@ def snapshot_compare(request, slug):
                 row["newer_text"] = _format(row["newer"], style)
                 if row["older"] is not None and row["newer"] is not None:
                     row["change"] = row["newer"] - row["older"]
-                    row["change_text"] = (
-                        f"{row['change'] * 100:+.1f} points" if style == "percent" else f"{row['change']:+,}"
-                    )
+                    if abs(row["change"]) < 0.0005:
+                        row["change_text"] = "no change"
+                    elif style == "percent":
+                        row["change_text"] = f"{row['change'] * 100:+.1f} points"
+                    else:
+                        row["change_text"] = f"{row['change']:+,}"
     context = _context(
         request,
         network,
@@ -688,5 +692,5 @@ def member_metrics_context(*, network: Network, member: Member, user, ego: bool 
         context["ego"] = _ego(member)
         context["suggestions"] = [
             s for s in _open_suggestions(network, snapshot) if member.pk in (s["a"], s["b"])
-        ][:10]
+        ][:MEMBER_SUGGESTIONS]
     return context

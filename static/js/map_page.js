@@ -249,7 +249,7 @@
       });
     if (renderer && focus) {
       const display = renderer.getNodeDisplayData(String(id));
-      if (display) renderer.getCamera().animate({ x: display.x, y: display.y, ratio: 0.35 }, { duration: 500 });
+      if (display) renderer.getCamera().animate({ x: display.x, y: display.y, ratio: 0.6 }, { duration: 500 });
     }
     refresh();
   }
@@ -327,6 +327,7 @@
   }
 
   function renderTable() {
+    if (!state.data) return;
     const rows = visibleNodes()
       .filter((n) => !state.highlight || matchesHighlight(n))
       .sort((a, b) => b.degree - a.degree || a.label.localeCompare(b.label));
@@ -405,6 +406,7 @@
         }
         refresh();
         $("map-loading").classList.add("d-none");
+        document.body.dataset.mapView = view;
       });
   }
 
@@ -463,6 +465,8 @@
 
   const hasRenderer = startRenderer();
   if (!hasRenderer) withoutWebgl();
+  // For the browser tests and for poking at the map from the console.
+  window.weaverMap = { state, graph, renderer, select };
 
   document.querySelectorAll('input[name="map-view"]').forEach((radio) =>
     radio.addEventListener("change", () => radio.checked && load(radio.value)),
@@ -491,6 +495,11 @@
     $("filter-" + name).addEventListener("change", (e) => {
       state.filter[name] = e.target.value;
       state.tableRows = TABLE_STEP;
+      if (state.selected !== null && !matchesFilter(state.byId.get(state.selected))) {
+        state.selected = null;
+        $("map-panel").classList.add("d-none");
+      }
+      if (renderer) renderer.getCamera().animatedReset({ duration: 300 });
       refresh();
     }),
   );
