@@ -24,12 +24,6 @@ SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 MAX_EXAMPLES = 5
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """alice's password is hashed for every operation; the production hasher's slowness buys nothing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(network, alice):
     """A small network for the generated requests to land in."""

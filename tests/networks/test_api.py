@@ -11,12 +11,6 @@ from tests.factories import MemberFactory, OrganisationFactory, RelationshipFact
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The personas' passwords are hashed per test; the production hasher's slowness buys nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api(alice):
     client = APIClient()

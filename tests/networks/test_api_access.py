@@ -12,12 +12,6 @@ from tests.factories import PASSWORD, MemberFactory, OrganisationFactory, Relati
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The personas' passwords are hashed per test; the production hasher's slowness buys nothing here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 BASE = "/api/v1/networks/healthy-valleys"
 
 
