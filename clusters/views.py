@@ -407,9 +407,8 @@ def peer_assist_capture(request, slug, pk, pa_pk):
             messages.error(request, error)
         return redirect("clusters:peer-assist-live", network.slug, cluster.pk, peer_assist.pk)
     context = _live_context(request, network, cluster, peer_assist, capture_error=error)
-    return render(
-        request, "clusters/peer_assist_live.html#captured", context, status=200 if not error else 422
-    )
+    # 200 even with an error: htmx swaps only successful responses, and the error must show in place.
+    return render(request, "clusters/peer_assist_live.html#captured", context)
 
 
 @login_required

@@ -15,6 +15,7 @@ BASE = "/api/v1/networks/healthy-valleys"
 def api():
     def make(user=None):
         client = APIClient()
+        client.default_format = "json"  # the API reads JSON bodies only
         if user is not None:
             client.force_authenticate(user)
         return client
