@@ -193,3 +193,15 @@ def test_compute_metrics_prints_a_summary(network, triangle_and_tail, capsys):
     call_command("compute_metrics", network.slug)
     out = capsys.readouterr().out
     assert "members 4, ties 4" in out and "unclosed pairs 2" in out
+
+
+def test_compute_metrics_takes_over_a_snapshot_already_waiting_for_a_worker(
+    network, triangle_and_tail, capsys, monkeypatch
+):
+    monkeypatch.setattr(snapshots, "_enqueue", lambda pk, countdown=0: None)  # no worker running
+    waiting = snapshots.snapshot_request(network=network, trigger="change")
+    call_command("compute_metrics", network.slug)
+    waiting.refresh_from_db()
+    assert waiting.status == "done"
+    assert Snapshot.objects.filter(network=network).count() == 1
+    assert f"Snapshot #{waiting.pk}" in capsys.readouterr().out

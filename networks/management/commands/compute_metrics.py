@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from networks.models import Network, Snapshot
-from networks.snapshots import snapshot_compute, snapshot_export
+from networks.snapshots import NetworkBusy, snapshot_compute, snapshot_export
 
 
 class Command(BaseCommand):
@@ -17,8 +17,17 @@ class Command(BaseCommand):
         network = Network.objects.filter(slug=slug).first()
         if network is None:
             raise CommandError(f"No network with slug {slug!r}.")
-        snapshot = Snapshot.objects.create(network=network, trigger=Snapshot.Trigger.COMMAND)
-        snapshot = snapshot_compute(snapshot_id=snapshot.pk)
+        # A snapshot already waiting for a worker is computed here instead (a worker finding it
+        # done later leaves it as it is).
+        snapshot = Snapshot.objects.filter(network=network, status=Snapshot.Status.QUEUED).first()
+        if snapshot is None:
+            snapshot = Snapshot.objects.create(network=network, trigger=Snapshot.Trigger.COMMAND)
+        try:
+            snapshot = snapshot_compute(snapshot_id=snapshot.pk)
+        except NetworkBusy:
+            raise CommandError(
+                f"A worker is computing {network.name} right now; try again when it has finished."
+            ) from None
         if snapshot.status != Snapshot.Status.DONE:
             raise CommandError(f"Snapshot #{snapshot.pk} failed: {snapshot.error}")
         if options["json"]:
