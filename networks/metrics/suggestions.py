@@ -104,13 +104,13 @@ def _bridge_community_suggestions(ix, community, well_connected, free, take, top
         us, vs = ea[s:e], eb[s:e]
         if e - s == 1:
             connectors = {int(us[0]), int(vs[0])}
-            how = f"a single tie ({ix.labels[us[0]]} – {ix.labels[vs[0]]})"
+            how = f"are joined by a single tie ({ix.labels[us[0]]} – {ix.labels[vs[0]]})"
         else:
             shared = [x for x in (int(us[0]), int(vs[0])) if np.all((us == x) | (vs == x))]
             if not shared:
                 continue
             connectors = {shared[0]}
-            how = f"only through {ix.labels[shared[0]]}"
+            how = f"meet only through {ix.labels[shared[0]]}"
         found.append((-int(min(sizes[lo[s]], sizes[hi[s]])), int(lo[s]), int(hi[s]), connectors, how))
     out = []
     for neg_size, c1, c2, connectors, how in sorted(found, key=lambda f: f[:3]):
@@ -131,7 +131,7 @@ def _bridge_community_suggestions(ix, community, well_connected, free, take, top
         take(*pair)
         item = _suggestion(ix, "bridge_communities", *pair, -neg_size, "", communities=[c1, c2])
         item["reason"] = (
-            f"Two communities are joined by {how}. Introducing {ix.labels[pair[0]]} and "
+            f"Two communities {how}. Introducing {ix.labels[pair[0]]} and "
             f"{ix.labels[pair[1]]}, well connected in each, would add a second route between them."
         )
         out.append(item)
