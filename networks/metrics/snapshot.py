@@ -213,11 +213,14 @@ def compute_views(graph: nx.Graph, *, progress: Progress | None = None, **option
     by their size.
     """
     views = {"all": graph, "people": people_view(graph), "organisations": organisations_view(graph)}
-    sizes = {name: g.number_of_nodes() + g.number_of_edges() + 1 for name, g in views.items()}
+    # With no organisations the people view is the whole graph: compute it once.
+    same_as_all = views["people"].number_of_nodes() == graph.number_of_nodes()
+    to_compute = {name: g for name, g in views.items() if not (name == "people" and same_as_all)}
+    sizes = {name: g.number_of_nodes() + g.number_of_edges() + 1 for name, g in to_compute.items()}
     total = sum(sizes.values())
     result = {}
     start = 0.0
-    for name, view in views.items():
+    for name, view in to_compute.items():
         share = sizes[name] / total
 
         def scaled(
@@ -228,7 +231,9 @@ def compute_views(graph: nx.Graph, *, progress: Progress | None = None, **option
 
         result[name] = compute_snapshot(view, progress=scaled, **options)
         start += 100 * share
-    return result
+    if same_as_all:
+        result["people"] = result["all"]
+    return {name: result[name] for name in views}
 
 
 def labelled(snapshot: dict[str, Any]) -> dict[str, Any]:

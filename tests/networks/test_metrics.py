@@ -503,3 +503,22 @@ def test_labelled_names_bridges_gatekeepers_and_suggestions_by_label():
 
 def test_every_role_has_plain_language_help():
     assert set(metrics.ROLE_HELP) == set(metrics.ROLES)
+
+
+def test_a_network_of_people_only_computes_its_people_view_once(monkeypatch):
+    from networks.metrics import snapshot as snapshot_module
+
+    calls = []
+    real = snapshot_module.compute_snapshot
+    monkeypatch.setattr(
+        snapshot_module,
+        "compute_snapshot",
+        lambda g, **kw: calls.append(g.number_of_nodes()) or real(g, **kw),
+    )
+    graph = metrics.build_graph(
+        [{"id": i, "label": f"P{i}"} for i in range(4)],
+        [{"source": 0, "target": 1}, {"source": 1, "target": 2}],
+    )
+    views = metrics.compute_views(graph)
+    assert calls == [4, 0]  # all, then the (empty) organisations view
+    assert views["people"]["network"] == views["all"]["network"]
