@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 7_340_001  # first key of pg_try_advisory_lock(int, int): "network snapshot"
 MAX_ATTEMPTS = 5
+OVERDUE = timedelta(minutes=2)
 BULK_BATCH = 5000
 
 
@@ -52,6 +53,9 @@ def snapshot_request(*, network: Network, trigger: str, user=None, delay_seconds
         if delay_seconds == 0 and queued.not_before > now:
             # Someone asked for it now: bring the debounced computation forward.
             Snapshot.objects.filter(pk=queued.pk).update(not_before=now)
+            _enqueue(queued.pk)
+        elif queued.not_before < now - OVERDUE:
+            # Its task should have run by now and may be lost: send it again (computing is idempotent).
             _enqueue(queued.pk)
         return queued
     try:
@@ -225,7 +229,7 @@ def snapshots_reconcile(*, stale_after: timedelta | None = None) -> list[int]:
     if stale_after is None:
         stale_after = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
     stuck = Snapshot.objects.filter(
-        status=Snapshot.Status.QUEUED, not_before__lt=now - min(stale_after, timedelta(minutes=2))
+        status=Snapshot.Status.QUEUED, not_before__lt=now - min(stale_after, OVERDUE)
     ) | Snapshot.objects.filter(status=Snapshot.Status.RUNNING, updated_at__lt=now - stale_after)
     requeued = []
     for snapshot in stuck.order_by("id"):

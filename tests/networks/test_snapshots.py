@@ -205,3 +205,23 @@ def test_compute_metrics_takes_over_a_snapshot_already_waiting_for_a_worker(
     assert waiting.status == "done"
     assert Snapshot.objects.filter(network=network).count() == 1
     assert f"Snapshot #{waiting.pk}" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_in_process_a_busy_network_never_fails_the_edit_and_the_snapshot_is_sent_again(
+    network, alice, triangle_and_tail
+):
+    ana, _ben, _cai, dee = triangle_and_tail
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [snapshots.LOCK_NAMESPACE, network.pk])
+        services.relationship_add(user=alice, network=network, source=ana, target=dee)  # must not raise
+        waiting = Snapshot.objects.get(network=network, status="queued")
+    finally:
+        other.close()
+    Snapshot.objects.filter(pk=waiting.pk).update(not_before=timezone.now() - timedelta(minutes=5))
+    services.member_create(user=alice, network=network, name="Fay")  # the next edit re-sends it
+    waiting.refresh_from_db()
+    assert waiting.status == "done"
