@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from networks import metrics, services
 from networks.api import NetworkScopedViewSet
 from networks.models import Member, MemberMetric, Network, Snapshot, SuggestionDecision
-from networks.selectors import network_graph_rows
+from networks.selectors import network_graph_rows, snapshots_done
 from networks.serializers_metrics import (
     KEY_FIGURES,
     MEMBER_METRIC_FIELDS,
@@ -51,15 +51,8 @@ GEXF = "application/gexf+xml"
 GRAPHML = "application/graphml+xml"
 
 
-def _done_snapshots(network: Network):
-    # The rule of networks.selectors.snapshot_current, kept as a queryset so callers pick columns.
-    return Snapshot.objects.filter(network=network, status=Snapshot.Status.DONE).order_by(
-        "-finished_at", "-id"
-    )
-
-
 def _current_snapshot_id(network: Network) -> int | None:
-    return _done_snapshots(network).values_list("id", flat=True).first()
+    return snapshots_done(network=network).values_list("id", flat=True).first()
 
 
 def _views_figures():
@@ -112,7 +105,7 @@ class MetricsViewSet(NetworkScopedViewSet):
     )
     def summary(self, request, *args, **kwargs):
         row = (
-            _done_snapshots(self.network)
+            snapshots_done(network=self.network)
             .values("id", "finished_at", "method", "timings", "figures", **_views_figures())
             .first()
         )
@@ -226,7 +219,7 @@ class SuggestionViewSet(NetworkScopedViewSet):
     def list(self, request, *args, **kwargs):
         query = SuggestionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        stored = _done_snapshots(self.network).values_list("suggestions", flat=True).first()
+        stored = snapshots_done(network=self.network).values_list("suggestions", flat=True).first()
         if stored is None:
             raise NotFound(NO_SNAPSHOT)
         decided = set(

@@ -34,13 +34,16 @@ def network_graph_rows(*, network: Network) -> tuple[list[dict], list[dict]]:
     ]
 
 
+def snapshots_done(*, network: Network):
+    """Done snapshots, latest first: the one rule for "current" (callers may pick columns)."""
+    return Snapshot.objects.filter(network=network, status=Snapshot.Status.DONE).order_by(
+        "-finished_at", "-id"
+    )
+
+
 def snapshot_current(*, network: Network) -> Snapshot | None:
     """The latest done snapshot: what pages and the API show (a running or failed one never replaces it)."""
-    return (
-        Snapshot.objects.filter(network=network, status=Snapshot.Status.DONE)
-        .order_by("-finished_at", "-id")
-        .first()
-    )
+    return snapshots_done(network=network).first()
 
 
 def snapshot_pending(*, network: Network) -> Snapshot | None:

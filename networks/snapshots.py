@@ -203,6 +203,10 @@ def _compute_and_store(snapshot: Snapshot) -> None:
             communities=result["communities"],
             suggestions=result["suggestions"],
         )
+    if connection.vendor == "postgresql":
+        # Fresh statistics, so the first reads of a large snapshot's rows use the indexes.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {MemberMetric._meta.db_table}")
 
 
 _METRIC_FIELDS = [
