@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from clusters.ics import session_ics
 from clusters.models import (
@@ -31,7 +32,13 @@ from clusters.models import (
 )
 from clusters.selectors import attendee_pairs, cluster_warnings, peer_assist_warnings
 from networks.models import Member, Network, Relationship, Role
-from networks.services import relationship_add, relationship_update, role_grant, tags_resolve
+from networks.services import (
+    relationship_add,
+    relationship_end,
+    relationship_update,
+    role_grant,
+    tags_resolve,
+)
 
 LEARNING_TIE = "learning"
 # A first session together is a weak tie; each further session strengthens it by one, up to 5.
@@ -270,13 +277,22 @@ class AttendanceOutcome:
     attendance: list[Attendance] = field(default_factory=list)
     ties_created: list[Relationship] = field(default_factory=list)
     ties_strengthened: list[Relationship] = field(default_factory=list)
+    ties_ended: list[Relationship] = field(default_factory=list)
+    ties_weakened: list[Relationship] = field(default_factory=list)
 
 
 @transaction.atomic
 def attendance_record(
     *, user, session: ClusterSession, attended: Iterable[Member] = (), absent: Iterable[Member] = ()
 ) -> AttendanceOutcome:
-    """Record who attended a session; each pair of attendees gets its learning tie effect exactly once."""
+    """Record who attended a session; each pair of attendees gets its learning tie effect exactly once.
+
+    Unticking someone (marking them absent after they were present) takes back this session's effect on
+    each of their pairs: a tie the session created is ended, if nothing else depends on it yet (no
+    other session strengthened it and no one changed its strength); otherwise the tie stays and loses
+    the one step of strength the session gave it (never below 1). Ticking them again re-applies the
+    effect, so at any time a pair holds at most one effect per session, however often it is saved.
+    """
     # Locking the session serialises concurrent saves of the same checklist.
     session = ClusterSession.objects.select_for_update().select_related("cluster__network").get(pk=session.pk)
     cluster = session.cluster
@@ -293,9 +309,37 @@ def attendance_record(
                 session=session, person=person, defaults={"attended": flag, "recorded_by": recorder}
             )
             outcome.attendance.append(obj)
+    _undo_learning_ties(user=user, session=session, outcome=outcome)
     if cluster.learning_ties_enabled:
         _apply_learning_ties(user=user, session=session, outcome=outcome)
     return outcome
+
+
+def _undo_learning_ties(*, user, session: ClusterSession, outcome: AttendanceOutcome) -> None:
+    absent = Attendance.objects.filter(session=session, attended=False).values("person_id")
+    effects = (
+        SessionTieEffect.objects.filter(session=session)
+        .filter(Q(person_a__in=absent) | Q(person_b__in=absent))
+        .select_related("relationship")
+    )
+    for effect in effects:
+        tie = effect.relationship
+        others = SessionTieEffect.objects.filter(relationship=tie).exclude(pk=effect.pk)
+        others = others.order_by("created_at", "pk") if tie is not None else others.none()
+        created_here = effect.created_tie
+        effect.delete()
+        if tie is None or not tie.is_active:
+            continue
+        if created_here and not others.exists() and tie.strength == LEARNING_TIE_START_STRENGTH:
+            relationship_end(user=user, relationship=tie)
+            outcome.ties_ended.append(tie)
+            continue
+        if created_here and others.exists():
+            # The tie outlives this session's mistake; the next session now counts as having made it.
+            others.filter(pk=others.first().pk).update(created_tie=True)
+        if tie.strength > 1:
+            relationship_update(user=user, relationship=tie, strength=tie.strength - 1)
+            outcome.ties_weakened.append(tie)
 
 
 def _apply_learning_ties(*, user, session: ClusterSession, outcome: AttendanceOutcome) -> None:

@@ -293,7 +293,13 @@ def session_detail(request, slug, pk, session_pk):
                     request,
                     f"Attendance saved: {len(present)} came. "
                     f"{len(outcome.ties_created)} new learning ties, "
-                    f"{len(outcome.ties_strengthened)} strengthened.",
+                    f"{len(outcome.ties_strengthened)} strengthened."
+                    + (
+                        f" Taken back after unticking: {len(outcome.ties_ended)} ended, "
+                        f"{len(outcome.ties_weakened)} weakened."
+                        if outcome.ties_ended or outcome.ties_weakened
+                        else ""
+                    ),
                 )
                 return redirect(session)
             messages.error(request, "Someone on the list is not in this network.")

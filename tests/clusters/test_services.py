@@ -25,7 +25,7 @@ from clusters.services import (
 )
 from networks.models import Relationship, Role
 from networks.permissions import has_role
-from networks.services import relationship_add
+from networks.services import relationship_add, relationship_update
 from tests.clusters.factories import ParticipantFactory, SessionFactory
 from tests.factories import MemberFactory, OrganisationFactory, UserFactory
 
@@ -151,9 +151,63 @@ def test_re_saving_attendance_does_not_tie_or_strengthen_twice(network, alice, c
     attendance_record(user=alice, session=session, attended=[trio[0]], absent=[trio[1]])
     attendance_record(user=alice, session=session, attended=trio[:2])
     assert again.ties_created == [] and again.ties_strengthened == []
-    assert learning_ties(network).get().strength == 1
+    assert learning_ties(network).active().get().strength == 1
     assert SessionTieEffect.objects.filter(session=session).count() == 1
     assert Attendance.objects.filter(session=session).count() == 2
+
+
+def test_unticking_an_attendee_ends_a_tie_only_this_session_created(network, alice, cluster, trio):
+    session = SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=session, attended=trio[:2])
+    outcome = attendance_record(user=alice, session=session, attended=[trio[0]], absent=[trio[1]])
+    tie = learning_ties(network).get()
+    assert outcome.ties_ended == [tie]
+    assert tie.ended_on is not None
+    assert not SessionTieEffect.objects.filter(session=session).exists()
+
+
+def test_unticking_weakens_a_tie_this_session_only_strengthened(network, alice, cluster, trio):
+    first, second = SessionFactory(cluster=cluster), SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=first, attended=trio[:2])
+    attendance_record(user=alice, session=second, attended=trio[:2])
+    outcome = attendance_record(user=alice, session=second, attended=[trio[0]], absent=[trio[1]])
+    tie = learning_ties(network).get()
+    assert outcome.ties_weakened == [tie]
+    assert tie.strength == 1 and tie.ended_on is None
+    assert SessionTieEffect.objects.get().session == first
+
+
+def test_unticking_the_first_session_keeps_a_tie_a_later_session_depends_on(network, alice, cluster, trio):
+    first, second = SessionFactory(cluster=cluster), SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=first, attended=trio[:2])
+    attendance_record(user=alice, session=second, attended=trio[:2])
+    attendance_record(user=alice, session=first, attended=[trio[0]], absent=[trio[1]])
+    tie = learning_ties(network).get()
+    assert tie.ended_on is None and tie.strength == 1
+    effect = SessionTieEffect.objects.get()
+    assert effect.session == second and effect.created_tie
+
+
+def test_unticking_keeps_a_tie_someone_strengthened_by_hand(network, alice, cluster, trio):
+    session = SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=session, attended=trio[:2])
+    relationship_update(user=alice, relationship=learning_ties(network).get(), strength=3)
+    attendance_record(user=alice, session=session, attended=[trio[0]], absent=[trio[1]])
+    tie = learning_ties(network).get()
+    assert tie.ended_on is None and tie.strength == 2
+
+
+def test_ticking_again_after_a_correction_applies_the_session_once(network, alice, cluster, trio):
+    session = SessionFactory(cluster=cluster)
+    for _ in range(3):
+        attendance_record(user=alice, session=session, attended=trio)
+        attendance_record(user=alice, session=session, attended=trio[:2], absent=[trio[2]])
+    attendance_record(user=alice, session=session, attended=trio)
+    attendance_record(user=alice, session=session, attended=trio)
+    assert SessionTieEffect.objects.filter(session=session).count() == 3
+    assert learning_ties(network).active().count() == 3
+    assert set(learning_ties(network).active().values_list("strength", flat=True)) == {1}
+    assert cluster_stats(cluster=cluster)["ties_created"] == 3
 
 
 def test_a_late_attendee_is_tied_to_those_already_marked_present(network, alice, cluster, trio):
