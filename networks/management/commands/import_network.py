@@ -5,7 +5,14 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from networks.importing import SourceFile, import_run, max_upload_bytes, read_files, too_large_message
+from networks.importing import (
+    SourceFile,
+    bad_rows_message,
+    import_run,
+    max_upload_bytes,
+    read_files,
+    too_large_message,
+)
 from networks.models import Network
 from networks.services import network_create
 
@@ -72,7 +79,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{len(plan.bad_rows)} bad rows:")
             for bad in plan.bad_rows:
                 self.stderr.write(f"  {bad}")
-            raise CommandError(f"The file has {len(plan.bad_rows)} bad rows, so nothing was written.")
+            raise CommandError(bad_rows_message(len(plan.bad_rows)))
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         elif is_new and plan.is_valid:
