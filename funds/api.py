@@ -26,6 +26,8 @@ from funds.permissions import (
 )
 from funds.serializers import (
     AmountSerializer,
+    AssignmentAdjustResultSerializer,
+    AssignmentAdjustSerializer,
     AssignmentSerializer,
     AwardSerializer,
     CoverageSerializer,
@@ -112,7 +114,9 @@ def _portfolio_data(p) -> dict:
 
 
 @extend_schema(tags=["funds"])
-@extend_validation_errors(["invalid"], field_name="non_field_errors", actions=[*WRITES, "transition"])
+@extend_validation_errors(
+    ["invalid"], field_name="non_field_errors", actions=[*WRITES, "transition", "adjust_assignments"]
+)
 @extend_schema_view(
     list=extend_schema(summary="List rounds (others than coordinators see rounds past the draft stage)"),
     retrieve=extend_schema(summary="A round with its rubric"),
@@ -205,6 +209,48 @@ class RoundViewSet(
         with service_errors():
             result = services.reviewers_assign(user=request.user, round=rnd)
         return Response({"created": len(result.created), **result.coverage.as_dict()})
+
+    @extend_schema(
+        summary="Add or remove reviewer assignments by hand (coordinators)",
+        description=(
+            "Only while the round is open or in review. All or nothing: a conflict of interest, an unknown "
+            "reviewer or proposal, or an assignment already reviewed refuses the whole request with a 400 "
+            "that names the reason. New reviewers are e-mailed."
+        ),
+        request=AssignmentAdjustSerializer,
+        responses=AssignmentAdjustResultSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="assignments/adjust")
+    def adjust_assignments(self, request, *args, **kwargs):
+        rnd = self._managed_round()
+        params = AssignmentAdjustSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        reviewers = {r.pk: r for r in rnd.reviewers.select_related("member")}
+        proposals = {p.pk: p for p in rnd.proposals.all()}
+        add, unknown = [], []
+        for pair in params.validated_data["add"]:
+            reviewer, proposal = reviewers.get(pair["reviewer"]), proposals.get(pair["proposal"])
+            if reviewer is None or proposal is None:
+                unknown.append(pair)
+            else:
+                add.append((reviewer, proposal))
+        wanted = set(params.validated_data["remove"])
+        remove = list(
+            ReviewAssignment.objects.filter(proposal__round=rnd, pk__in=wanted).select_related(
+                "reviewer", "proposal"
+            )
+        )
+        if unknown:
+            raise serializers.ValidationError({"add": "Use reviewers and proposals of this round."})
+        if len(remove) != len(wanted):
+            raise serializers.ValidationError({"remove": "Use assignments of this round."})
+        with service_errors():
+            created = services.assignment_adjust(user=request.user, round=rnd, add=add, remove=remove)
+        return Response(
+            AssignmentAdjustResultSerializer(
+                {"created": created, "removed": sorted(a.pk for a in remove)}
+            ).data
+        )
 
     @extend_schema(
         summary="The ranking: mean, reviews, spread, adjusted score (coordinators)", responses=PROPOSAL_RANK

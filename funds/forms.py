@@ -158,3 +158,27 @@ class ReportForm(forms.ModelForm):
         model = GranteeReport
         fields = ["kind", "spent", "done", "learned", "people_involved"]
         widgets = {"done": forms.Textarea(attrs={"rows": 3}), "learned": forms.Textarea(attrs={"rows": 3})}
+
+
+class DesignGroupForm(forms.Form):
+    members = forms.ModelMultipleChoiceField(
+        queryset=Member.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Design group",
+        help_text="The people who shape this round. They may not apply to it.",
+    )
+
+    def __init__(self, *args, network, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = Member.objects.filter(network=network).people().active()
+
+
+class AssignmentAddForm(forms.Form):
+    reviewer = forms.ModelChoiceField(queryset=None, widget=forms.Select(attrs={"class": "form-select"}))
+    proposal = forms.ModelChoiceField(queryset=None, widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args, round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = round.reviewers.select_related("member", "user")
+        self.fields["proposal"].queryset = round.proposals.filter(status="submitted")

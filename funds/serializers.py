@@ -87,6 +87,37 @@ class ReviewerAddSerializer(serializers.Serializer):
     is_guardian = serializers.BooleanField(default=False)
 
 
+class AssignmentPairSerializer(serializers.Serializer):
+    reviewer = serializers.IntegerField(help_text="The id of a reviewer in this round's pool.")
+    proposal = serializers.IntegerField(help_text="The id of a submitted proposal of this round.")
+
+
+class AssignmentAdjustSerializer(serializers.Serializer):
+    add = AssignmentPairSerializer(many=True, required=False, default=list)
+    remove = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="Ids of this round's assignments to take away (not ones already reviewed).",
+    )
+
+    def validate(self, data):
+        if not data["add"] and not data["remove"]:
+            raise serializers.ValidationError("Say which assignments to add or remove.")
+        return data
+
+
+class AssignmentPairResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReviewAssignment
+        fields = ["id", "reviewer", "proposal", "status", "by_hand"]
+
+
+class AssignmentAdjustResultSerializer(serializers.Serializer):
+    created = AssignmentPairResultSerializer(many=True, help_text="Assignments made now.")
+    removed = serializers.ListField(child=serializers.IntegerField(), help_text="Assignments taken away.")
+
+
 class CoverageSerializer(serializers.Serializer):
     created = serializers.IntegerField(help_text="Assignments made now.")
     reviews_per_proposal = serializers.DictField(child=serializers.IntegerField())

@@ -398,6 +398,8 @@ def assignment_adjust(
 ) -> list[ReviewAssignment]:
     """A coordinator adds or removes assignments by hand; conflicts of interest are still refused."""
     _require_manager(user, round.fund.network)
+    if round.status not in (Round.Status.OPEN, Round.Status.REVIEW):
+        raise ValidationError({"round": "Assignments change only while the round is open or in review."})
     add, remove = list(add), list(remove)
     for a in remove:
         if a.proposal.round_id != round.pk:

@@ -11,8 +11,12 @@ urlpatterns = [
     path("<int:fund_pk>/rounds/new/", views.round_create, name="round-create"),
     path("rounds/<int:pk>/", views.round_detail, name="round-detail"),
     path("rounds/<int:pk>/transition/", views.round_transition, name="round-transition"),
+    path("rounds/<int:pk>/design-group/", views.round_design_group, name="round-design-group"),
     path("rounds/<int:pk>/reviewers/", views.reviewer_add, name="reviewer-add"),
     path("rounds/<int:pk>/assignments/", views.round_assignments, name="round-assignments"),
+    path(
+        "rounds/<int:pk>/assignments/adjust/", views.round_assignments_adjust, name="round-assignments-adjust"
+    ),
     path("rounds/<int:pk>/ranking/", views.round_ranking, name="round-ranking"),
     path("rounds/<int:round_pk>/apply/", views.proposal_edit, name="proposal-create"),
     path("rounds/<int:round_pk>/proposals/<int:pk>/edit/", views.proposal_edit, name="proposal-edit"),

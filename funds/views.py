@@ -18,7 +18,9 @@ from funds import permissions as fund_permissions
 from funds import selectors, services
 from funds.assignment import coverage_of
 from funds.forms import (
+    AssignmentAddForm,
     AwardForm,
+    DesignGroupForm,
     FundForm,
     ProposalForm,
     ReasonForm,
@@ -118,10 +120,11 @@ def round_detail(request, slug, pk):
         proposals = rnd.proposals.select_related("lead").prefetch_related("partners__organisation")
         context.update(
             proposals=proposals,
-            counts=Counter(p.status for p in proposals),
+            counts=dict(Counter(p.get_status_display().lower() for p in proposals)),
             next_statuses=[Round.Status(s) for s in Round.TRANSITIONS[rnd.status]],
             reviewers=selectors.reviewer_pool(rnd),
             reviewer_form=ReviewerAddForm(network=network),
+            design_group=[d.member for d in rnd.design_group.select_related("member")],
             effect=selectors.round_network_effect(rnd),
             public_url=request.build_absolute_uri(
                 reverse("funds:round-join", kwargs={"slug": slug, "token": rnd.public_token})
@@ -132,6 +135,28 @@ def round_detail(request, slug, pk):
             p for p in rnd.proposals.all() if fund_permissions.is_applicant(request.user, p)
         ]
     return render(request, "funds/round_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_design_group(request, slug, pk):
+    """Coordinators pick the round's design group: the people who shape it and so may not apply."""
+    network = _manager(request, slug)
+    rnd = fund_permissions.get_round(request.user, network, pk)
+    current = [d.member for d in rnd.design_group.select_related("member")]
+    form = DesignGroupForm(request.POST or None, network=network, initial={"members": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.design_group_set(
+                user=request.user, round=rnd, members=form.cleaned_data["members"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"The design group now has {len(group)} people.")
+            return redirect(_round_url(rnd))
+    context = _context(request, network, round=rnd, form=form, current=current)
+    return render(request, "funds/round_design_group.html", context)
 
 
 @login_required
@@ -213,8 +238,50 @@ def round_assignments(request, slug, pk):
         by_proposal.setdefault(a.proposal_id, []).append(a)
     rows = [(p, by_proposal[p.pk], coverage.reviews_per_proposal[p.pk]) for p in proposals]
     loads = [(r, coverage.load_per_reviewer[r.pk]) for r in pool]
-    context = _context(request, network, round=rnd, rows=rows, loads=loads, coverage=coverage)
+    context = _context(
+        request,
+        network,
+        round=rnd,
+        rows=rows,
+        loads=loads,
+        coverage=coverage,
+        add_form=AssignmentAddForm(round=rnd),
+        can_adjust=rnd.status in (Round.Status.OPEN, Round.Status.REVIEW),
+    )
     return render(request, "funds/round_assignments.html", context)
+
+
+@login_required
+@require_POST
+def round_assignments_adjust(request, slug, pk):
+    """Add one reviewer to a proposal, or take one assignment away, by hand."""
+    network = _manager(request, slug)
+    rnd = fund_permissions.get_round(request.user, network, pk)
+    back = redirect(_round_url(rnd, "funds:round-assignments"))
+    if "remove" in request.POST:
+        assignment = ReviewAssignment.objects.filter(
+            proposal__round=rnd, pk=request.POST["remove"] if request.POST["remove"].isdigit() else None
+        ).first()
+        if assignment is None:
+            messages.error(request, "That assignment no longer exists.")
+            return back
+        add, remove = (), [assignment]
+        done = f"{assignment.reviewer} no longer reviews “{assignment.proposal}”."
+    else:
+        form = AssignmentAddForm(request.POST, round=rnd)
+        if not form.is_valid():
+            messages.error(request, "Pick a reviewer from the pool and a submitted proposal.")
+            return back
+        reviewer, proposal = form.cleaned_data["reviewer"], form.cleaned_data["proposal"]
+        add, remove = [(reviewer, proposal)], ()
+        done = f"{reviewer} now reviews “{proposal}”; they were e-mailed."
+    try:
+        services.assignment_adjust(user=request.user, round=rnd, add=add, remove=remove)
+    except ValidationError as error:
+        messages.error(request, "Not changed: " + " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return back
 
 
 @login_required

@@ -1,0 +1,132 @@
+"""Coordinator pages of a round: design group, hand-adjusted assignments, grantee reports, network effect."""
+
+import pytest
+from django.urls import reverse
+
+from funds import services
+from funds.models import DesignGroupMember, ReviewAssignment
+from tests.factories import MemberFactory
+from tests.funds.conftest import bob_member, make_reviewer, submit_proposal
+from tests.funds.test_api import client_for
+
+pytestmark = pytest.mark.django_db
+SLUG = "healthy-valleys"
+API = f"/api/v1/networks/{SLUG}"
+
+
+def url(name, **kwargs):
+    return reverse(f"funds:{name}", kwargs={"slug": SLUG, **kwargs})
+
+
+# Design group
+
+
+def test_design_group_page_alice_can_bob_cannot_charlie_gets_404(client, alice, bob, charlie, open_round):
+    client.force_login(alice)
+    assert client.get(url("round-design-group", pk=open_round.pk)).status_code == 200
+    client.force_login(bob)
+    assert client.get(url("round-design-group", pk=open_round.pk)).status_code == 403
+    assert client.post(url("round-design-group", pk=open_round.pk), {"members": []}).status_code == 403
+    client.force_login(charlie)
+    assert client.get(url("round-design-group", pk=open_round.pk)).status_code == 404
+
+
+def test_alice_sets_the_design_group_and_the_round_page_names_it(client, network, alice, open_round):
+    ann, ben, cat = (MemberFactory(network=network, name=n) for n in ("Ann", "Ben", "Cat"))
+    DesignGroupMember.objects.create(round=open_round, member=cat)
+    client.force_login(alice)
+    page = client.get(url("round-design-group", pk=open_round.pk))
+    assert "Ann" in page.content.decode() and page.context["form"].initial["members"] == [cat]
+
+    response = client.post(url("round-design-group", pk=open_round.pk), {"members": [ann.pk, ben.pk]})
+
+    assert response.status_code == 302
+    assert set(open_round.design_group.values_list("member__name", flat=True)) == {"Ann", "Ben"}
+    detail = client.get(url("round-detail", pk=open_round.pk)).content.decode()
+    assert "Ann; Ben" in detail and "Change the design group" in detail
+
+
+def test_a_member_of_another_network_cannot_join_the_design_group(client, alice, other_network, open_round):
+    stranger = MemberFactory(network=other_network, name="Stranger")
+    client.force_login(alice)
+    response = client.post(url("round-design-group", pk=open_round.pk), {"members": [stranger.pk]})
+    assert response.status_code == 200 and response.context["form"].errors["members"]
+    assert not open_round.design_group.exists()
+
+
+# Assignments by hand
+
+
+@pytest.fixture
+def in_review(network, alice, applicant, open_round, orgs):
+    """A round in review with bob's proposal, a free reviewer (Rita) and one who leads it (Bob Lead)."""
+    proposal = submit_proposal(
+        rnd=open_round, user=applicant, lead=bob_member(network, applicant), partners=orgs[:3]
+    )
+    rita = make_reviewer(rnd=open_round, coordinator=alice, network=network, name="rita", community="N")
+    conflicted = services.reviewer_add(user=alice, round=open_round, reviewer_user=applicant)
+    services.round_transition(user=alice, round=open_round, status="review")
+    return {"round": open_round, "proposal": proposal, "rita": rita, "conflicted": conflicted}
+
+
+def test_adjusting_assignments_alice_can_bob_cannot_charlie_gets_404(client, alice, bob, charlie, in_review):
+    rnd, rita, proposal = in_review["round"], in_review["rita"], in_review["proposal"]
+    data = {"reviewer": rita.pk, "proposal": proposal.pk}
+    client.force_login(bob)
+    assert client.post(url("round-assignments-adjust", pk=rnd.pk), data).status_code == 403
+    client.force_login(charlie)
+    assert client.post(url("round-assignments-adjust", pk=rnd.pk), data).status_code == 404
+    assert not ReviewAssignment.objects.exists()
+    client.force_login(alice)
+    response = client.post(url("round-assignments-adjust", pk=rnd.pk), data, follow=True)
+    assert "Rita now reviews" in response.content.decode()
+    assignment = ReviewAssignment.objects.get()
+    assert (assignment.reviewer, assignment.proposal, assignment.by_hand) == (rita, proposal, True)
+
+
+def test_the_assignments_page_refuses_a_conflict_and_says_why(client, alice, in_review):
+    rnd, proposal = in_review["round"], in_review["proposal"]
+    client.force_login(alice)
+    data = {"reviewer": in_review["conflicted"].pk, "proposal": proposal.pk}
+    response = client.post(url("round-assignments-adjust", pk=rnd.pk), data, follow=True)
+    text = response.content.decode()
+    assert "Not changed" in text and "is the applicant or the lead" in text and "conflict of interest" in text
+    assert not ReviewAssignment.objects.exists()
+
+
+def test_alice_removes_an_assignment_from_the_assignments_page(client, alice, in_review):
+    rnd, rita, proposal = in_review["round"], in_review["rita"], in_review["proposal"]
+    (assignment,) = services.assignment_adjust(user=alice, round=rnd, add=[(rita, proposal)])
+    client.force_login(alice)
+    page = client.get(url("round-assignments", pk=rnd.pk)).content.decode()
+    assert "Change assignments by hand" in page and f'value="{assignment.pk}"' in page
+    response = client.post(url("round-assignments-adjust", pk=rnd.pk), {"remove": assignment.pk}, follow=True)
+    assert "no longer reviews" in response.content.decode()
+    assert not ReviewAssignment.objects.exists()
+    response = client.post(url("round-assignments-adjust", pk=rnd.pk), {"remove": "nope"}, follow=True)
+    assert "no longer exists" in response.content.decode()
+
+
+def test_the_api_adjusts_assignments_and_names_a_conflict_in_its_400(alice, bob, charlie, in_review):
+    rnd, rita, proposal = in_review["round"], in_review["rita"], in_review["proposal"]
+    endpoint = f"{API}/rounds/{rnd.pk}/assignments/adjust/"
+    add = {"add": [{"reviewer": rita.pk, "proposal": proposal.pk}]}
+    assert client_for(bob).post(endpoint, add, format="json").status_code == 403
+    assert client_for(charlie).post(endpoint, add, format="json").status_code == 404
+
+    response = client_for(alice).post(endpoint, add, format="json")
+    assert response.status_code == 200, response.json()
+    (created,) = response.json()["created"]
+    assert created["reviewer"] == rita.pk and created["by_hand"] is True
+
+    clash = {"add": [{"reviewer": in_review["conflicted"].pk, "proposal": proposal.pk}]}
+    response = client_for(alice).post(endpoint, clash, format="json")
+    assert response.status_code == 400 and "conflict of interest" in str(response.json())
+    assert client_for(alice).post(endpoint, {}, format="json").status_code == 400
+    foreign = {"add": [{"reviewer": 999999, "proposal": proposal.pk}]}
+    assert client_for(alice).post(endpoint, foreign, format="json").status_code == 400
+    assert client_for(alice).post(endpoint, {"remove": [999999]}, format="json").status_code == 400
+
+    response = client_for(alice).post(endpoint, {"remove": [created["id"]]}, format="json")
+    assert response.json() == {"created": [], "removed": [created["id"]]}
+    assert not ReviewAssignment.objects.exists()
