@@ -1,6 +1,7 @@
 """Reads that span models: organisation ties for candidates, warnings and the cluster's figures."""
 
 from collections import defaultdict
+from datetime import datetime, time
 from itertools import combinations
 
 from django.db.models import Count, Q
@@ -15,7 +16,8 @@ from clusters.models import (
     PeerAssist,
     SessionTieEffect,
 )
-from networks.models import Member, Network, Relationship
+from networks.models import Member, MemberMetric, Network, Relationship
+from networks.selectors import snapshot_compare, snapshot_current, snapshots_done
 
 
 def organisation_neighbours(*, network: Network, organisation_ids: set[int]) -> dict[int, set[int]]:
@@ -111,6 +113,63 @@ def cluster_stats(*, cluster: LearningCluster) -> dict:
         "ties_created": len(created),
         "ties_strengthened": len({e.relationship_id for e in effects if not e.created_tie}),
         "ties_created_across_communities": across,
+    }
+
+
+def _cluster_started_at(cluster: LearningCluster) -> datetime:
+    """When the cluster started: its start date or first session, whichever is earlier, else its creation."""
+    first_session = cluster.sessions.order_by("starts_at").values_list("starts_at", flat=True).first()
+    moments = [first_session] if first_session else []
+    if cluster.starts_on:
+        moments.append(timezone.make_aware(datetime.combine(cluster.starts_on, time.min)))
+    return min(moments) if moments else cluster.created_at
+
+
+def cluster_network_effect(*, cluster: LearningCluster) -> dict | None:
+    """What the metrics snapshots say about the cluster: its learning ties across detected communities,
+    and the new ties and closed triangles among its participants since the snapshot before it started.
+
+    None when the network has no done snapshot yet.
+    """
+    latest = snapshot_current(network=cluster.network)
+    if latest is None:
+        return None
+    tie_ids = set(
+        SessionTieEffect.objects.filter(session__cluster=cluster, relationship__isnull=False).values_list(
+            "relationship_id", flat=True
+        )
+    )
+    ties = list(Relationship.objects.active().filter(pk__in=tie_ids).values_list("source_id", "target_id"))
+    ends = {m for pair in ties for m in pair}
+    community = dict(
+        MemberMetric.objects.filter(snapshot=latest, member_id__in=ends).values_list("member_id", "community")
+    )
+    placed = [(a, b) for a, b in ties if community.get(a) is not None and community.get(b) is not None]
+    across = sum(1 for a, b in placed if community[a] != community[b])
+
+    started_at = _cluster_started_at(cluster)
+    baseline = snapshots_done(network=cluster.network).filter(finished_at__lt=started_at).first()
+    change = None
+    if baseline is not None and baseline.pk != latest.pk:
+        ids = set(cluster.people.values_list("person_id", flat=True)) | set(
+            cluster.participants.filter(organisation__isnull=False).values_list("organisation_id", flat=True)
+        )
+        compared = snapshot_compare(older=baseline, newer=latest)
+
+        def among(pair) -> bool:
+            return pair["a"]["id"] in ids and pair["b"]["id"] in ids
+
+        change = {
+            "new_ties": [p for p in compared["new_ties"] if among(p)],
+            "triangles_closed": [p for p in compared["triangles_closed"] if among(p)],
+        }
+    return {
+        "snapshot": latest,
+        "learning_ties": len(ties),
+        "learning_ties_unplaced": len(ties) - len(placed),
+        "learning_ties_across_communities": across,
+        "baseline": baseline,
+        "change": change,
     }
 
 

@@ -32,7 +32,12 @@ from clusters.forms import (
 )
 from clusters.handbook import handbook_html, handbook_markdown
 from clusters.models import Attendance, LearningCluster
-from clusters.selectors import cluster_stats, cluster_warnings, peer_assist_warnings
+from clusters.selectors import (
+    cluster_network_effect,
+    cluster_stats,
+    cluster_warnings,
+    peer_assist_warnings,
+)
 from funds.permissions import get_round
 from networks import permissions
 from networks.forms import add_service_errors
@@ -135,6 +140,7 @@ def cluster_detail(request, slug, pk):
         people=cluster.people.select_related("person", "participant__organisation"),
         sessions=cluster.sessions.all(),
         stats=cluster_stats(cluster=cluster),
+        effect=cluster_network_effect(cluster=cluster),
         warnings=cluster_warnings(cluster=cluster),
         lessons=cluster.lessons.prefetch_related("tags")[:5],
         person_form=PersonForm(cluster=cluster),

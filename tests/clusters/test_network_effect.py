@@ -1,0 +1,120 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from clusters.selectors import cluster_network_effect
+from clusters.services import attendance_record
+from networks import snapshots
+from networks.models import MemberMetric, Snapshot
+from tests.clusters.factories import ClusterPersonFactory, SessionFactory
+from tests.factories import PASSWORD, MemberFactory, RelationshipFactory
+
+
+def compute(network) -> Snapshot:
+    # Attendance writes ties, which may already have queued a snapshot: compute that one.
+    queued = Snapshot.objects.filter(network=network, status=Snapshot.Status.QUEUED).first()
+    return snapshots.snapshot_compute(snapshot_id=(queued or Snapshot.objects.create(network=network)).pk)
+
+
+@pytest.fixture
+def two_valleys(network):
+    """Two close-knit groups of five (a1..a5, b1..b5) joined only by a1 – b1."""
+    people = {
+        f"{side}{i}": MemberFactory(network=network, name=f"{side.upper()}{i}")
+        for side in "ab"
+        for i in range(1, 6)
+    }
+    for side in "ab":
+        group = [people[f"{side}{i}"] for i in range(1, 6)]
+        for i, source in enumerate(group):
+            for target in group[i + 1 :]:
+                RelationshipFactory(network=network, source=source, target=target)
+    RelationshipFactory(network=network, source=people["a1"], target=people["b1"])
+    return people
+
+
+@pytest.fixture
+def woven(network, alice, cluster, two_valleys):
+    """A snapshot before the cluster's first session, then A1, A2 and B2 attend it, then a snapshot."""
+    before = compute(network)
+    attendees = [two_valleys[k] for k in ("a1", "a2", "b2")]
+    for person in attendees:
+        ClusterPersonFactory(cluster=cluster, person=person)
+    session = SessionFactory(cluster=cluster, starts_at=timezone.now())
+    attendance_record(user=alice, session=session, attended=attendees)
+    # A tie outside the cluster, so the comparison has something to leave out.
+    RelationshipFactory(network=network, source=two_valleys["a5"], target=two_valleys["b5"])
+    return before, compute(network)
+
+
+def login(client, user):
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_the_clusters_learning_ties_across_detected_communities_come_from_the_latest_snapshot(
+    cluster, two_valleys, woven
+):
+    before, latest = woven
+    community = dict(MemberMetric.objects.filter(snapshot=latest).values_list("member__name", "community"))
+    assert community["A1"] == community["A2"] != community["B2"]  # the groups were found as communities
+    effect = cluster_network_effect(cluster=cluster)
+    assert effect["snapshot"] == latest and effect["baseline"] == before
+    assert effect["learning_ties"] == 3
+    assert effect["learning_ties_across_communities"] == 2  # A1 – B2 and A2 – B2, not A1 – A2
+    assert effect["learning_ties_unplaced"] == 0
+
+
+def test_the_change_since_before_the_cluster_counts_only_ties_among_its_people(cluster, woven):
+    change = cluster_network_effect(cluster=cluster)["change"]
+    new_ties = sorted((p["a"]["name"], p["b"]["name"]) for p in change["new_ties"])
+    assert new_ties == [("A1", "B2"), ("A2", "B2")]
+    # A1 and B2 shared B1 before the cluster; A2 and B2 had no one in common.
+    assert [(p["a"]["name"], p["b"]["name"]) for p in change["triangles_closed"]] == [("A1", "B2")]
+
+
+def test_ties_newer_than_the_latest_snapshot_are_counted_apart(network, alice, cluster, two_valleys, woven):
+    later = SessionFactory(cluster=cluster, starts_at=timezone.now())
+    newcomer = MemberFactory(network=network, name="Newcomer")
+    attendance_record(user=alice, session=later, attended=[two_valleys["a1"], newcomer])
+    effect = cluster_network_effect(cluster=cluster)
+    assert effect["learning_ties"] == 4 and effect["learning_ties_unplaced"] == 1
+
+
+def test_without_a_snapshot_before_the_cluster_there_is_no_change_to_show(
+    network, alice, cluster, two_valleys
+):
+    session = SessionFactory(cluster=cluster, starts_at=timezone.now())
+    attendance_record(user=alice, session=session, attended=[two_valleys["a1"], two_valleys["b2"]])
+    compute(network)
+    effect = cluster_network_effect(cluster=cluster)
+    assert effect["baseline"] is None and effect["change"] is None
+    assert effect["learning_ties_across_communities"] == 1
+
+
+def test_the_cluster_page_shows_the_network_effect_to_alice_the_facilitator_and_bob_taking_part(
+    client, network, cluster, alice, dave, bob_in_cluster, woven
+):
+    url = reverse("clusters:cluster-detail", args=[network.slug, cluster.pk])
+    for user in (alice, dave, bob_in_cluster):
+        response = login(client, user).get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "What the network map shows" in html
+        assert "join people from different communities" in html
+        assert "triangle closed" in html
+        assert response.context["effect"]["learning_ties_across_communities"] == 2
+
+
+def test_charlie_from_another_network_gets_404_for_the_cluster_page(client, network, cluster, charlie, woven):
+    url = reverse("clusters:cluster-detail", args=[network.slug, cluster.pk])
+    assert login(client, charlie).get(url).status_code == 404
+
+
+def test_without_any_snapshot_the_page_says_so_and_links_to_the_dashboard(client, network, alice, cluster):
+    response = login(client, alice).get(reverse("clusters:cluster-detail", args=[network.slug, cluster.pk]))
+    html = response.content.decode()
+    assert response.context["effect"] is None
+    assert "have not been calculated yet" in html
+    assert reverse("networks:dashboard", args=[network.slug]) in html
+    assert "New ties woven" in html  # the attendance-based figures stay
