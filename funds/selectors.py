@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from funds import ranking
 from funds.models import (
+    Award,
     DesignGroupMember,
+    GranteeReport,
     Proposal,
     ProposalPartner,
     Review,
@@ -282,3 +284,60 @@ def round_network_effect(rnd: Round) -> NetworkEffect:
 
 def reviewer_pool(rnd: Round) -> QuerySet[Reviewer]:
     return rnd.reviewers.select_related("user", "member")
+
+
+@dataclass
+class GranteeRow:
+    award: Award
+    midpoint: GranteeReport | None
+    final: GranteeReport | None
+
+    @property
+    def latest(self) -> GranteeReport | None:
+        return self.final or self.midpoint
+
+    @property
+    def spent(self) -> Decimal | None:
+        return self.latest.spent if self.latest else None
+
+    @property
+    def spent_share(self) -> int | None:
+        if self.spent is None or not self.award.amount:
+            return None
+        return round(100 * self.spent / self.award.amount)
+
+
+@dataclass
+class GranteeOverview:
+    rows: list[GranteeRow]
+    awarded: Decimal
+    spent: Decimal
+    midpoint_in: int
+    final_in: int
+
+
+def round_grantee_reports(rnd: Round) -> GranteeOverview:
+    """Every award of the round with its midpoint and final reports, and totals spent against awarded."""
+    awards = (
+        Award.objects.filter(proposal__round=rnd)
+        .select_related("proposal__lead")
+        .prefetch_related("reports")
+        .order_by("proposal__title", "id")
+    )
+    rows = []
+    for award in awards:
+        reports = {r.kind: r for r in award.reports.all()}
+        rows.append(
+            GranteeRow(
+                award=award,
+                midpoint=reports.get(GranteeReport.Kind.MIDPOINT),
+                final=reports.get(GranteeReport.Kind.FINAL),
+            )
+        )
+    return GranteeOverview(
+        rows=rows,
+        awarded=sum((r.award.amount for r in rows), Decimal("0")),
+        spent=sum((r.spent for r in rows if r.spent is not None), Decimal("0")),
+        midpoint_in=sum(1 for r in rows if r.midpoint),
+        final_in=sum(1 for r in rows if r.final),
+    )

@@ -17,6 +17,7 @@ urlpatterns = [
     path(
         "rounds/<int:pk>/assignments/adjust/", views.round_assignments_adjust, name="round-assignments-adjust"
     ),
+    path("rounds/<int:pk>/reports/", views.round_reports, name="round-reports"),
     path("rounds/<int:pk>/ranking/", views.round_ranking, name="round-ranking"),
     path("rounds/<int:round_pk>/apply/", views.proposal_edit, name="proposal-create"),
     path("rounds/<int:round_pk>/proposals/<int:pk>/edit/", views.proposal_edit, name="proposal-edit"),

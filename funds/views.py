@@ -313,6 +313,15 @@ def round_ranking(request, slug, pk):
 
 
 @login_required
+def round_reports(request, slug, pk):
+    """Grantee reports of a round: who reported at midpoint and at the end, spent against awarded, lessons."""
+    network = _manager(request, slug)
+    rnd = fund_permissions.get_round(request.user, network, pk)
+    context = _context(request, network, round=rnd, overview=selectors.round_grantee_reports(rnd))
+    return render(request, "funds/round_reports.html", context)
+
+
+@login_required
 @require_POST
 def proposal_award(request, slug, pk):
     network = _manager(request, slug)

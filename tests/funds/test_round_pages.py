@@ -130,3 +130,52 @@ def test_the_api_adjusts_assignments_and_names_a_conflict_in_its_400(alice, bob,
     response = client_for(alice).post(endpoint, {"remove": [created["id"]]}, format="json")
     assert response.json() == {"created": [], "removed": [created["id"]]}
     assert not ReviewAssignment.objects.exists()
+
+
+# Grantee reports
+
+
+def test_grantee_reports_page_alice_can_bob_cannot_charlie_gets_404(client, alice, bob, charlie, open_round):
+    client.force_login(alice)
+    page = client.get(url("round-reports", pk=open_round.pk))
+    assert page.status_code == 200 and "No grants awarded in this round yet." in page.content.decode()
+    client.force_login(bob)
+    assert client.get(url("round-reports", pk=open_round.pk)).status_code == 403
+    client.force_login(charlie)
+    assert client.get(url("round-reports", pk=open_round.pk)).status_code == 404
+
+
+def test_grantee_reports_show_who_reported_spent_against_awarded_and_lessons(
+    client, alice, applicant, in_review
+):
+    award = services.award_make(user=alice, proposal=in_review["proposal"], amount="5000")
+    report = {"done": "Three walking buses ran all term.", "people_involved": 40}
+    services.grantee_report_submit(
+        user=applicant,
+        award=award,
+        kind="midpoint",
+        spent="2000",
+        learned="Parents want a Friday bus.",
+        **report,
+    )
+    client.force_login(alice)
+    page = client.get(url("round-reports", pk=in_review["round"].pk))
+    overview = page.context["overview"]
+    assert (overview.midpoint_in, overview.final_in, overview.spent, overview.awarded) == (1, 0, 2000, 5000)
+    text = page.content.decode()
+    assert "2,000 of 5,000" in text and "(40%)" in text and "Parents want a Friday bus." in text
+    assert "not yet" in text
+
+    services.grantee_report_submit(
+        user=applicant,
+        award=award,
+        kind="final",
+        spent="4900",
+        learned="Older pupils lead the buses now.",
+        **report,
+    )
+    page = client.get(url("round-reports", pk=in_review["round"].pk))
+    assert page.context["overview"].spent == 4900
+    text = page.content.decode()
+    assert "Older pupils lead the buses now." in text and "Midpoint report" in text and "(98%)" in text
+    assert "Grantee reports" in client.get(url("round-detail", pk=in_review["round"].pk)).content.decode()
