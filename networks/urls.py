@@ -1,6 +1,6 @@
 from django.urls import path
 
-from networks import views, views_metrics
+from networks import views, views_io, views_metrics
 
 app_name = "networks"
 
@@ -31,4 +31,9 @@ urlpatterns = [
     path("<slug:slug>/suggestions/", views_metrics.suggestion_list, name="suggestions"),
     path("<slug:slug>/suggestions/accept/", views_metrics.suggestion_accept, name="suggestion-accept"),
     path("<slug:slug>/suggestions/dismiss/", views_metrics.suggestion_dismiss, name="suggestion-dismiss"),
+    path("<slug:slug>/import/", views_io.import_upload, name="import-upload"),
+    path("<slug:slug>/import/<int:batch_id>/", views_io.import_preview, name="import-preview"),
+    path("<slug:slug>/import/<int:batch_id>/confirm/", views_io.import_confirm, name="import-confirm"),
+    path("<slug:slug>/export/", views_io.export, name="export"),
+    path("<slug:slug>/export/<str:fmt>/", views_io.export_download, name="export-download"),
 ]
