@@ -8,7 +8,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from clusters.models import ClusterParticipant, ClusterSession, FollowUp, LearningCluster, Lesson, PeerAssist
+from clusters.models import (
+    ClusterParticipant,
+    ClusterPerson,
+    ClusterSession,
+    FollowUp,
+    LearningCluster,
+    Lesson,
+    PeerAssist,
+)
 from networks.models import Network, Role
 from networks.permissions import can_edit, has_role
 
@@ -89,3 +97,7 @@ def get_lesson(cluster: LearningCluster, pk) -> Lesson:
 
 def get_participant(cluster: LearningCluster, pk) -> ClusterParticipant:
     return _get(cluster.participants.select_related("organisation"), pk, "participant")
+
+
+def get_cluster_person(cluster: LearningCluster, pk) -> ClusterPerson:
+    return _get(cluster.people.select_related("person"), pk, "person")

@@ -19,6 +19,7 @@ urlpatterns = [
         name="participant-remove",
     ),
     path("<int:pk>/people/add/", views.person_add, name="person-add"),
+    path("<int:pk>/people/<int:person_pk>/remove/", views.person_remove, name="person-remove"),
     path("<int:pk>/sessions/new/", views.session_create, name="session-create"),
     path("<int:pk>/sessions/<int:session_pk>/", views.session_detail, name="session-detail"),
     path("<int:pk>/sessions/<int:session_pk>/invite/", views.session_invite, name="session-invite"),

@@ -232,6 +232,19 @@ def person_add(request, slug, pk):
 
 
 @login_required
+@require_POST
+def person_remove(request, slug, pk, person_pk):
+    _network, cluster = _cluster(request, slug, pk, manage=True)
+    cluster_person = cluster_permissions.get_cluster_person(cluster, person_pk)
+    services.cluster_person_remove(user=request.user, cluster_person=cluster_person)
+    messages.success(
+        request,
+        f"{cluster_person.person.name} no longer takes part in the cluster; their attendance so far is kept.",
+    )
+    return redirect(cluster)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def session_create(request, slug, pk):
     network, cluster = _cluster(request, slug, pk, manage=True)

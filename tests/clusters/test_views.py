@@ -160,3 +160,72 @@ def test_the_handbook_downloads_as_markdown_and_prints_as_html(client, network, 
     assert md["Content-Disposition"] == 'attachment; filename="walking-groups-handbook.md"'
     html = client.get(reverse("clusters:handbook-html", args=[network.slug, cluster.pk]))
     assert html["Content-Type"].startswith("text/html") and "@media print" in html.text
+
+
+@pytest.fixture
+def members_of_cluster(network, cluster):
+    participant = ParticipantFactory(cluster=cluster, organisation__name="Hill Walkers")
+    person = ClusterPersonFactory(
+        cluster=cluster, person=MemberFactory(network=network, name="Eve Evans"), participant=participant
+    )
+    return participant, person
+
+
+def removal_urls(network, cluster, participant, person):
+    args = [network.slug, cluster.pk]
+    return (
+        reverse("clusters:participant-remove", args=[*args, participant.pk]),
+        reverse("clusters:person-remove", args=[*args, person.pk]),
+    )
+
+
+@pytest.mark.parametrize("who", ["alice", "dave"])
+def test_alice_and_the_facilitator_remove_a_person_and_a_participant_from_the_cluster_page(
+    client, network, cluster, members_of_cluster, who, request
+):
+    participant, person = members_of_cluster
+    login(client, request.getfixturevalue(who))
+    page = client.get(reverse("clusters:cluster-detail", args=[network.slug, cluster.pk])).text
+    participant_url, person_url = removal_urls(network, cluster, participant, person)
+    assert participant_url in page and person_url in page
+    response = client.post(person_url, follow=True)
+    assert "Eve Evans no longer takes part" in response.text
+    assert not cluster.people.exists()
+    client.post(participant_url)
+    assert not cluster.participants.exists()
+
+
+def test_removing_a_person_keeps_their_attendance(
+    client, network, alice, cluster, session, members_of_cluster
+):
+    _, person = members_of_cluster
+    Attendance.objects.create(session=session, person=person.person, attended=True)
+    login(client, alice).post(removal_urls(network, cluster, *members_of_cluster)[1])
+    assert Attendance.objects.filter(person=person.person, attended=True).exists()
+
+
+def test_bob_taking_part_sees_no_remove_buttons_and_cannot_remove(
+    client, network, cluster, bob_in_cluster, members_of_cluster
+):
+    login(client, bob_in_cluster)
+    participant_url, person_url = removal_urls(network, cluster, *members_of_cluster)
+    page = client.get(reverse("clusters:cluster-detail", args=[network.slug, cluster.pk])).text
+    assert person_url not in page and participant_url not in page
+    assert client.post(person_url).status_code == 403
+    assert client.post(participant_url).status_code == 403
+    assert cluster.people.count() == 2 and cluster.participants.count() == 1
+
+
+def test_charlie_gets_404_removing_and_a_person_of_another_cluster_is_404(
+    client, network, alice, charlie, cluster, members_of_cluster
+):
+    participant_url, person_url = removal_urls(network, cluster, *members_of_cluster)
+    login(client, charlie)
+    assert client.post(person_url).status_code == 404
+    assert client.post(participant_url).status_code == 404
+    other = ClusterPersonFactory(cluster__network=network, person=MemberFactory(network=network))
+    login(client, alice)
+    url = reverse("clusters:person-remove", args=[network.slug, cluster.pk, other.pk])
+    assert client.post(url).status_code == 404
+    assert client.get(person_url).status_code == 405
+    assert cluster.people.count() == 1
