@@ -20,7 +20,8 @@ from funds.models import (
     Round,
 )
 from funds.permissions import can_manage, is_applicant
-from networks.models import Member, Relationship
+from networks import selectors as network_selectors
+from networks.models import Member, Relationship, Snapshot
 
 
 @dataclass(frozen=True)
@@ -340,4 +341,43 @@ def round_grantee_reports(rnd: Round) -> GranteeOverview:
         spent=sum((r.spent for r in rows if r.spent is not None), Decimal("0")),
         midpoint_in=sum(1 for r in rows if r.midpoint),
         final_in=sum(1 for r in rows if r.final),
+    )
+
+
+@dataclass
+class SnapshotChange:
+    """The network before the round's first award against now; `comparison` is None when impossible."""
+
+    first_award_at: object | None
+    older: Snapshot | None
+    newer: Snapshot | None
+    comparison: dict | None
+    reason: str  # why there is no comparison: "no_snapshots", "no_award", "none_before", "none_since", ""
+
+
+def round_snapshot_change(rnd: Round) -> SnapshotChange:
+    """snapshot_compare of the latest done snapshot before the round's first award and the latest one now."""
+    network = rnd.fund.network
+    first_award_at = (
+        Award.objects.filter(proposal__round=rnd)
+        .order_by("awarded_at")
+        .values_list("awarded_at", flat=True)
+        .first()
+    )
+    done = network_selectors.snapshots_done(network=network)
+    newer = done.first()
+    older = done.filter(finished_at__lt=first_award_at).first() if first_award_at else None
+    if newer is None:
+        reason = "no_snapshots"
+    elif first_award_at is None:
+        reason = "no_award"
+    elif older is None:
+        reason = "none_before"
+    elif older.pk == newer.pk:
+        reason = "none_since"
+    else:
+        reason = ""
+    comparison = network_selectors.snapshot_compare(older=older, newer=newer) if not reason else None
+    return SnapshotChange(
+        first_award_at=first_award_at, older=older, newer=newer, comparison=comparison, reason=reason
     )

@@ -126,6 +126,7 @@ def round_detail(request, slug, pk):
             reviewer_form=ReviewerAddForm(network=network),
             design_group=[d.member for d in rnd.design_group.select_related("member")],
             effect=selectors.round_network_effect(rnd),
+            change=selectors.round_snapshot_change(rnd),
             public_url=request.build_absolute_uri(
                 reverse("funds:round-join", kwargs={"slug": slug, "token": rnd.public_token})
             ),

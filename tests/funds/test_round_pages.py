@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from funds import services
 from funds.models import DesignGroupMember, ReviewAssignment
-from tests.factories import MemberFactory
+from networks import snapshots
+from networks.models import Snapshot
+from tests.factories import MemberFactory, RelationshipFactory
 from tests.funds.conftest import bob_member, make_reviewer, submit_proposal
 from tests.funds.test_api import client_for
 
@@ -179,3 +181,77 @@ def test_grantee_reports_show_who_reported_spent_against_awarded_and_lessons(
     text = page.content.decode()
     assert "Older pupils lead the buses now." in text and "Midpoint report" in text and "(98%)" in text
     assert "Grantee reports" in client.get(url("round-detail", pk=in_review["round"].pk)).content.decode()
+
+
+# What the round did to the network
+
+
+def _compute(network) -> Snapshot:
+    # Changes to the network queue a snapshot by themselves; compute that one if it is there.
+    queued = Snapshot.objects.filter(network=network, status=Snapshot.Status.QUEUED).first()
+    return snapshots.snapshot_compute(snapshot_id=(queued or Snapshot.objects.create(network=network)).pk)
+
+
+def test_without_snapshots_the_round_page_says_so_and_links_to_the_dashboard(
+    client, network, alice, open_round
+):
+    client.force_login(alice)
+    page = client.get(url("round-detail", pk=open_round.pk))
+    assert page.context["change"].reason == "no_snapshots"
+    text = page.content.decode()
+    assert "never been computed" in text
+    assert reverse("networks:dashboard", kwargs={"slug": SLUG}) in text
+
+
+def test_the_round_page_compares_the_network_before_the_first_award_with_now(
+    client, network, alice, applicant, open_round, orgs
+):
+    a, b, c = orgs[:3]
+    RelationshipFactory(network=network, source=a, target=b)
+    RelationshipFactory(network=network, source=b, target=c)
+    proposal = submit_proposal(
+        rnd=open_round,
+        user=applicant,
+        lead=bob_member(network, applicant),
+        partners=[a, b, c, "Riverside Youth Club"],
+    )
+    services.round_transition(user=alice, round=open_round, status="review")
+    before = _compute(network)
+    client.force_login(alice)
+    assert client.get(url("round-detail", pk=open_round.pk)).context["change"].reason == "no_award"
+
+    services.award_make(user=alice, proposal=proposal, amount="5000")
+    page = client.get(url("round-detail", pk=open_round.pk))
+    assert page.context["change"].reason == "none_since"
+    assert "not been computed since" in page.content.decode()
+
+    after = _compute(network)
+    page = client.get(url("round-detail", pk=open_round.pk))
+    change = page.context["change"]
+    assert (change.older, change.newer) == (before, after)
+    comparison = change.comparison
+    assert [m["name"] for m in comparison["new_members"]] == ["Riverside Youth Club"]
+    # A–C closes the triangle through B; the newcomer's three ties are new but close nothing yet.
+    assert len(comparison["new_ties"]) == 4
+    assert [(t["a"]["name"], t["b"]["name"]) for t in comparison["triangles_closed"]] == [("Org A", "Org C")]
+    effect = page.context["effect"]
+    # The award records a collaboration tie for every partner pair, A–B and B–C included, although
+    # those pairs already had a tie of another kind; the snapshots count pairs, so they see 4 new ones.
+    assert len(effect.newcomers) == 1 and len(effect.new_ties) == 6
+    text = page.content.decode()
+    assert "triangle closed" in text and "Org A and Org C" in text and "See everything that changed" in text
+
+
+def test_a_round_awarded_before_any_snapshot_has_no_before_to_compare(
+    client, network, alice, applicant, open_round, orgs
+):
+    proposal = submit_proposal(
+        rnd=open_round, user=applicant, lead=bob_member(network, applicant), partners=orgs[:3]
+    )
+    services.round_transition(user=alice, round=open_round, status="review")
+    services.award_make(user=alice, proposal=proposal, amount="5000")
+    _compute(network)
+    client.force_login(alice)
+    page = client.get(url("round-detail", pk=open_round.pk))
+    assert page.context["change"].reason == "none_before"
+    assert "no “before”" in page.content.decode()
