@@ -145,3 +145,13 @@ def test_an_empty_network_exports_headers_only(network):
         ["Label", "Type", "Email", "Organisation", "Community", "Location", "Tags", "Description"]
     ]
     assert ties == [["From", "To", "Type", "Strength", "Direction"]]
+
+
+def test_the_workbook_records_each_sheets_size_so_readers_need_not_scan_it_first(populated):
+    content = export_xlsx(network=populated)
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert b'<dimension ref="A1:H6"/>' in archive.read("xl/worksheets/sheet1.xml")
+        assert b'<dimension ref="A1:E4"/>' in archive.read("xl/worksheets/sheet2.xml")
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    assert (book["Elements"].max_row, book["Connections"].max_row) == (6, 4)
