@@ -362,3 +362,8 @@ def suggestion_dismiss(
         },
     )
     return decision
+
+
+# Spreadsheet imports write through networks.importing, beside their reader and planner;
+# re-exported so every write on members and ties can be found from here.
+from networks.importing import import_apply, import_batch_apply, import_batch_create  # noqa: E402, F401
