@@ -358,13 +358,13 @@ def peer_assist_create(request, slug, pk, session_pk):
     form = PeerAssistForm(request.POST or None, cluster=cluster)
     if request.method == "POST" and form.is_valid():
         try:
-            peer_assist, warnings = services.peer_assist_create(
+            peer_assist, _ = services.peer_assist_create(
                 user=request.user, session=session, **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            _warn(request, warnings)
+            # The live page shows the assisting-group warning itself; a message would repeat it.
             return redirect("clusters:peer-assist-live", network.slug, cluster.pk, peer_assist.pk)
     context = _context(request, network, cluster, session=session, form=form)
     return render(request, "clusters/peer_assist_create.html", context)

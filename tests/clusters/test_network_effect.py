@@ -101,7 +101,7 @@ def test_the_cluster_page_shows_the_network_effect_to_alice_the_facilitator_and_
         assert response.status_code == 200
         html = response.content.decode()
         assert "What the network map shows" in html
-        assert "join people from different communities" in html
+        assert "join people in different groups of the network map" in html
         assert "triangle closed" in html
         assert response.context["effect"]["learning_ties_across_communities"] == 2
 
