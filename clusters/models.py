@@ -230,6 +230,11 @@ class SessionTieEffect(models.Model):
     created_tie = models.BooleanField(
         help_text="True when the session created the tie, False when it strengthened it."
     )
+    strength_added = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="How much strength the session added to an existing tie (0 when it created the tie "
+        "or the tie was already at its strongest); unticking takes back exactly this.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

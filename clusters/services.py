@@ -288,10 +288,11 @@ def attendance_record(
     """Record who attended a session; each pair of attendees gets its learning tie effect exactly once.
 
     Unticking someone (marking them absent after they were present) takes back this session's effect on
-    each of their pairs: a tie the session created is ended, if nothing else depends on it yet (no
-    other session strengthened it and no one changed its strength); otherwise the tie stays and loses
-    the one step of strength the session gave it (never below 1). Ticking them again re-applies the
-    effect, so at any time a pair holds at most one effect per session, however often it is saved.
+    each of their pairs. A tie the session created is ended if nothing else depends on it yet; if a later
+    session strengthened it, that session now counts as having created it and the tie loses that later
+    step; if someone changed its strength by hand, it is left as they set it. A tie the session only
+    strengthened loses exactly the step the session added (none if it was already at 5). Ticking them
+    again re-applies the effect, so a pair holds at most one effect per session however often it is saved.
     """
     # Locking the session serialises concurrent saves of the same checklist.
     session = ClusterSession.objects.select_for_update().select_related("cluster__network").get(pk=session.pk)
@@ -326,19 +327,24 @@ def _undo_learning_ties(*, user, session: ClusterSession, outcome: AttendanceOut
         tie = effect.relationship
         others = SessionTieEffect.objects.filter(relationship=tie).exclude(pk=effect.pk)
         others = others.order_by("created_at", "pk") if tie is not None else others.none()
-        created_here = effect.created_tie
         effect.delete()
         if tie is None or not tie.is_active:
             continue
-        if created_here and not others.exists() and tie.strength == LEARNING_TIE_START_STRENGTH:
-            relationship_end(user=user, relationship=tie)
-            outcome.ties_ended.append(tie)
-            continue
-        if created_here and others.exists():
+        step = effect.strength_added
+        if effect.created_tie:
+            successor = others.first()
+            if successor is None:
+                if tie.strength == LEARNING_TIE_START_STRENGTH:
+                    relationship_end(user=user, relationship=tie)
+                    outcome.ties_ended.append(tie)
+                continue
             # The tie outlives this session's mistake; the next session now counts as having made it.
-            others.filter(pk=others.first().pk).update(created_tie=True)
-        if tie.strength > 1:
-            relationship_update(user=user, relationship=tie, strength=tie.strength - 1)
+            step = successor.strength_added
+            successor.created_tie, successor.strength_added = True, 0
+            successor.save(update_fields=["created_tie", "strength_added"])
+        step = min(step, tie.strength - 1)
+        if step > 0:
+            relationship_update(user=user, relationship=tie, strength=tie.strength - step)
             outcome.ties_weakened.append(tie)
 
 
@@ -375,14 +381,20 @@ def _apply_learning_ties(*, user, session: ClusterSession, outcome: AttendanceOu
             )
             existing[(a, b)] = tie
             outcome.ties_created.append(tie)
-            created = True
+            created, added = True, 0
         else:
-            if tie.strength < MAX_STRENGTH:
-                relationship_update(user=user, relationship=tie, strength=tie.strength + 1)
+            added = 1 if tie.strength < MAX_STRENGTH else 0
+            if added:
+                relationship_update(user=user, relationship=tie, strength=tie.strength + added)
                 outcome.ties_strengthened.append(tie)
             created = False
         SessionTieEffect.objects.create(
-            session=session, person_a_id=a, person_b_id=b, relationship=tie, created_tie=created
+            session=session,
+            person_a_id=a,
+            person_b_id=b,
+            relationship=tie,
+            created_tie=created,
+            strength_added=added,
         )
 
 

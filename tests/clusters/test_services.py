@@ -188,13 +188,22 @@ def test_unticking_the_first_session_keeps_a_tie_a_later_session_depends_on(netw
     assert effect.session == second and effect.created_tie
 
 
-def test_unticking_keeps_a_tie_someone_strengthened_by_hand(network, alice, cluster, trio):
+def test_unticking_leaves_a_tie_someone_strengthened_by_hand_as_they_set_it(network, alice, cluster, trio):
     session = SessionFactory(cluster=cluster)
     attendance_record(user=alice, session=session, attended=trio[:2])
     relationship_update(user=alice, relationship=learning_ties(network).get(), strength=3)
     attendance_record(user=alice, session=session, attended=[trio[0]], absent=[trio[1]])
     tie = learning_ties(network).get()
-    assert tie.ended_on is None and tie.strength == 2
+    assert tie.ended_on is None and tie.strength == 3
+    assert not SessionTieEffect.objects.exists()
+
+
+def test_unticking_takes_back_nothing_from_a_tie_that_was_already_at_five(network, alice, cluster, trio):
+    relationship_add(user=alice, network=network, source=trio[0], target=trio[1], kind="learning", strength=5)
+    session = SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=session, attended=trio[:2])
+    outcome = attendance_record(user=alice, session=session, attended=[trio[0]], absent=[trio[1]])
+    assert outcome.ties_weakened == [] and learning_ties(network).get().strength == 5
 
 
 def test_ticking_again_after_a_correction_applies_the_session_once(network, alice, cluster, trio):
