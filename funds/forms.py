@@ -1,5 +1,8 @@
 """Forms for fund pages; they parse input only, the rules live in funds.services."""
 
+from crispy_forms.bootstrap import InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 
 from funds.models import SUMMARY_MAX_CHARS, GranteeReport, Round
@@ -116,12 +119,19 @@ class ReviewForm(forms.Form):
         self.criteria = list(criteria)
         for c in self.criteria:
             self.fields[f"score_{c.pk}"] = forms.TypedChoiceField(
-                label=f"{c.name} (weight {c.weight:g})",
+                label=f"{c.name} (weight {c.weight.normalize():f})",
                 help_text=c.description,
                 choices=[(i, str(i)) for i in range(1, 6)],
                 coerce=int,
                 widget=forms.RadioSelect,
             )
+
+        scores = [f"score_{c.pk}" for c in self.criteria]
+        # The scores are the review; the comment explains them, so it comes after.
+        self.order_fields([*scores, "comment", "shareable"])
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*(InlineRadios(name) for name in scores), "comment", "shareable")
 
     def scores(self) -> dict[int, int]:
         return {c.pk: self.cleaned_data[f"score_{c.pk}"] for c in self.criteria}

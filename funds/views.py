@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
 from funds import permissions as fund_permissions
@@ -336,9 +337,8 @@ def proposal_award(request, slug, pk):
         except ValidationError as error:
             messages.error(request, f"“{proposal}”: " + " ".join(error.messages))
         else:
-            messages.success(
-                request, f"Awarded {award.amount:,.0f} to “{proposal}”, to spend by {award.spend_by}."
-            )
+            spend_by = date_format(award.spend_by)
+            messages.success(request, f"Awarded {award.amount:,.0f} to “{proposal}”, to spend by {spend_by}.")
     else:
         messages.error(request, "Enter the amount to award.")
     return redirect(_round_url(proposal.round, "funds:round-ranking"))

@@ -1,0 +1,121 @@
+"""Funds in a browser: a coordinator reads the ranking and awards; a reviewer sends scores from My reviews."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from funds import services
+from funds.models import Proposal, ReviewAssignment
+from networks.models import Role
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD, MemberFactory, OrganisationFactory, RoleFactory, UserFactory
+from tests.funds.conftest import make_reviewer, make_round, submit_proposal
+
+SLUG = "healthy-valleys"
+# In rank order the big first project leaves too little for the next; the best total funds the two others.
+PROJECTS = [("Walking buses", "7000"), ("Repair café", "4000"), ("Garden swaps", "4000")]
+
+
+@pytest.fixture
+def reviewed_round(transactional_db, network, alice):
+    """A round in review: three proposals, four reviewers, every review in except one of Rita's."""
+    fund = services.fund_create(user=alice, network=network, name="Valley Innovation Fund")
+    rnd = make_round(
+        user=alice, fund=fund, budget=Decimal("9000"), reviews_per_proposal=2, max_per_reviewer=2
+    )
+    orgs = [OrganisationFactory(network=network, name=f"Org {c}", community=c) for c in "ABCDEF"]
+    proposals = []
+    for i, (title, amount) in enumerate(PROJECTS):
+        user = UserFactory(username=f"applicant{i}")
+        RoleFactory(network=network, user=user, role=Role.MEMBER)
+        lead = MemberFactory(network=network, name=f"Lead {i}", user=user, community="Z")
+        proposals.append(
+            submit_proposal(
+                rnd=rnd, user=user, lead=lead, partners=orgs[i : i + 3], title=title, amount=amount
+            )
+        )
+    reviewers = [
+        make_reviewer(rnd=rnd, coordinator=alice, network=network, name=n, community=c)
+        for n, c in [("rita", "North"), ("sam", "South"), ("tess", "East")]
+    ]
+    services.round_transition(user=alice, round=rnd, status="review")
+    services.round_update(
+        user=alice, round=rnd, review_deadline=datetime.date.today() + datetime.timedelta(days=9)
+    )
+    services.reviewers_assign(user=alice, round=rnd)
+    criteria = list(rnd.criteria.all())
+    rita = reviewers[0]
+    left_for_rita = ReviewAssignment.objects.filter(reviewer=rita).order_by("proposal__title").first()
+    scores = {"Walking buses": 5, "Repair café": 4, "Garden swaps": 3}
+    for a in ReviewAssignment.objects.select_related("reviewer__user", "proposal").exclude(
+        pk=left_for_rita.pk
+    ):
+        score = scores[a.proposal.title]
+        services.review_submit(
+            user=a.reviewer.user,
+            assignment=a,
+            scores={c.pk: score for c in criteria},
+            comment=f"{a.reviewer} thinks it is worth a {score}.",
+        )
+    return {"round": rnd, "proposals": proposals, "rita": rita, "left": left_for_rita, "criteria": criteria}
+
+
+def test_a_reviewer_opens_my_reviews_and_sends_scores(page, shot, reviewed_round):
+    left, criteria = reviewed_round["left"], reviewed_round["criteria"]
+    log_in(page, "rita", PASSWORD)
+    page.goto(f"/networks/{SLUG}/funds/")
+    page.get_by_role("link", name="My reviews").click()
+    page.wait_for_url("**/funds/reviews/")
+    assert page.get_by_role("heading", name="My reviews").is_visible()
+    shot(page, "my-reviews")
+
+    page.get_by_role("link", name=left.proposal.title).click()
+    assert page.get_by_role("heading", name=left.proposal.title).is_visible()
+    shot(page, "review-form")
+    for c in criteria:
+        page.locator(f"input[name='score_{c.pk}'][value='4']").check()
+    page.get_by_role("textbox", name="Comment").fill("Clear plan, real partners.")
+    page.get_by_role("button", name="Send my review").click()
+    page.wait_for_url(f"**/funds/reviews/{left.pk}/")
+    assert page.get_by_text("Your review is in.").is_visible()
+    assert page.get_by_role("heading", name="Other reviews").is_visible()
+    shot(page, "review-sent")
+
+    left.refresh_from_db()
+    assert left.status == ReviewAssignment.Status.SUBMITTED
+    assert sorted(s.score for s in left.review.scores.all()) == [4, 4]
+
+
+def test_a_coordinator_reads_the_ranking_and_awards_a_proposal(page, shot, reviewed_round):
+    rnd = reviewed_round["round"]
+    log_in(page, "alice", PASSWORD)
+    page.goto(f"/networks/{SLUG}/")
+    page.get_by_role("link", name="Funds").first.click()
+    page.get_by_role("link", name=rnd.title).click()
+    page.wait_for_url(f"**/funds/rounds/{rnd.pk}/")
+    assert page.get_by_role("heading", name="What this round did to the network").is_visible()
+    shot(page, "round")
+
+    page.get_by_role("link", name="Ranking, portfolio & awards").click()
+    page.wait_for_url("**/ranking/")
+    page.get_by_text("What the columns mean").click()
+    assert page.get_by_text("The mean corrected for generous and harsh reviewers").is_visible()
+    rank_order = page.get_by_role("heading", name="In rank order")
+    best_total = page.get_by_role("heading", name="Best total score")
+    assert rank_order.is_visible() and best_total.is_visible()
+    left_box, right_box = rank_order.bounding_box(), best_total.bounding_box()
+    assert abs(left_box["y"] - right_box["y"]) < 5 and left_box["x"] < right_box["x"]  # side by side
+    shot(page, "ranking")
+
+    row = page.locator("tr", has_text="Walking buses")
+    rank_card, best_card = page.locator(".card", has=rank_order), page.locator(".card", has=best_total)
+    assert "Funds 1" in rank_card.inner_text() and "Funds 2" in best_card.inner_text()
+    row.get_by_label("Amount to award").fill("7000")
+    row.get_by_role("button", name="Award").click()
+    page.wait_for_url("**/ranking/")
+    assert page.get_by_text("Awarded 7,000 to “Walking buses”").is_visible()
+    shot(page, "awarded")
+
+    walking = Proposal.objects.get(round=rnd, title="Walking buses")
+    assert walking.status == Proposal.Status.AWARDED and walking.award.amount == 7000
