@@ -192,3 +192,18 @@ class AssignmentAddForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reviewer"].queryset = round.reviewers.select_related("member", "user")
         self.fields["proposal"].queryset = round.proposals.filter(status="submitted")
+
+
+class SignUpForm(forms.Form):
+    username = forms.CharField(max_length=150, help_text="Letters, digits and @ . + - _ only.")
+    email = forms.EmailField(label="E-mail address")
+    password = forms.CharField(
+        widget=forms.PasswordInput, help_text="At least 8 characters, not a common one."
+    )
+    password_again = forms.CharField(widget=forms.PasswordInput, label="Password again")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return data

@@ -12,7 +12,10 @@ from decimal import Decimal, InvalidOperation
 from itertools import combinations
 
 from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -198,6 +201,39 @@ def round_join(*, user, round: Round) -> Round:
         if hasattr(user, "_weaver_roles"):
             del user._weaver_roles
     return round
+
+
+@transaction.atomic
+def round_sign_up(*, round: Round, username: str, email: str, password: str):
+    """A visitor with the round's public link makes an account and joins the network as a member."""
+    if round.status != Round.Status.OPEN:
+        raise ValidationError({"round": "This round is not open for proposals."})
+    User = get_user_model()
+    username, email = (username or "").strip(), (email or "").strip()
+    errors: dict[str, list[str]] = {}
+    try:
+        User.username_validator(username)
+    except ValidationError as error:
+        errors["username"] = error.messages
+    if username and User.objects.filter(username__iexact=username).exists():
+        errors["username"] = ["That username is taken; pick another, or log in if it is yours."]
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = ["Enter an e-mail address."]
+    if email and User.objects.filter(email__iexact=email).exists():
+        errors["email"] = ["An account with this e-mail address exists already: log in instead."]
+    user = User(username=username, email=email)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        errors["password"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    role_grant(network=round.fund.network, user=user, role=Role.MEMBER)
+    return user
 
 
 # Proposals --------------------------------------------------------------------------------------------

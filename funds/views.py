@@ -8,6 +8,7 @@ assignments; anything else a 404); writes go through funds.services, whose error
 from collections import Counter
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +30,7 @@ from funds.forms import (
     ReviewerAddForm,
     ReviewForm,
     RoundForm,
+    SignUpForm,
     TransitionForm,
 )
 from funds.models import Proposal, ReviewAssignment, Round
@@ -529,15 +531,33 @@ def review_recuse(request, slug, pk):
     return redirect("funds:my-reviews", slug=slug)
 
 
-@login_required
+@require_http_methods(["GET", "POST"])
 def round_join(request, slug, token):
-    """The round's public link: a signed-in visitor joins the network as a member and can apply."""
+    """The round's public link: a visitor signs up (or logs in) and joins the network as a member to apply."""
     rnd = get_object_or_404(
         Round.objects.select_related("fund__network"), public_token=token, fund__network__slug=slug
     )
-    try:
-        services.round_join(user=request.user, round=rnd)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("networks:network-list")
-    return redirect("funds:proposal-create", slug=slug, round_pk=rnd.pk)
+    if request.user.is_authenticated:
+        try:
+            services.round_join(user=request.user, round=rnd)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("networks:network-list")
+        return redirect("funds:proposal-create", slug=slug, round_pk=rnd.pk)
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.round_sign_up(
+                round=rnd,
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, aliases={"round": None})
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {rnd.fund.network.name}! Your account is ready.")
+            return redirect("funds:proposal-create", slug=slug, round_pk=rnd.pk)
+    context = {"round": rnd, "form": form, "is_open": rnd.status == Round.Status.OPEN}
+    return render(request, "funds/round_join.html", context)

@@ -1,14 +1,15 @@
 """Coordinator pages of a round: design group, hand-adjusted assignments, grantee reports, network effect."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from funds import services
 from funds.models import DesignGroupMember, ReviewAssignment
 from networks import snapshots
-from networks.models import Snapshot
+from networks.models import NetworkRole, Role, Snapshot
 from tests.factories import MemberFactory, RelationshipFactory
-from tests.funds.conftest import bob_member, make_reviewer, submit_proposal
+from tests.funds.conftest import bob_member, make_reviewer, make_round, submit_proposal
 from tests.funds.test_api import client_for
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +256,68 @@ def test_a_round_awarded_before_any_snapshot_has_no_before_to_compare(
     page = client.get(url("round-detail", pk=open_round.pk))
     assert page.context["change"].reason == "none_before"
     assert "no “before”" in page.content.decode()
+
+
+# Signing up through the public link
+
+
+def test_a_visitor_signs_up_through_the_public_link_and_applies_as_a_member(client, network, open_round):
+    join = url("round-join", token=open_round.public_token)
+    page = client.get(join)
+    assert page.status_code == 200 and "Make an account to apply" in page.content.decode()
+    response = client.post(
+        join,
+        {
+            "username": "dana",
+            "email": "dana@example.org",
+            "password": "river-bus-lantern",
+            "password_again": "river-bus-lantern",
+        },
+    )
+    assert response.status_code == 302 and response.url == url("proposal-create", round_pk=open_round.pk)
+    dana = get_user_model().objects.get(username="dana")
+    assert dana.email == "dana@example.org" and dana.check_password("river-bus-lantern")
+    assert list(NetworkRole.objects.filter(user=dana).values_list("network", "role")) == [
+        (network.pk, Role.MEMBER)
+    ]
+    assert client.get(response.url).status_code == 200  # signed in and allowed to apply
+
+
+def test_signing_up_names_each_problem_and_creates_nobody(client, alice, open_round):
+    join = url("round-join", token=open_round.public_token)
+    response = client.post(
+        join,
+        {"username": "ALICE", "email": "not-an-address", "password": "12345678", "password_again": "1234"},
+    )
+    form = response.context["form"]
+    assert response.status_code == 200 and set(form.errors) == {"email", "password_again"}
+    response = client.post(
+        join,
+        {
+            "username": "Alice",
+            "email": "new@example.org",
+            "password": "12345678",
+            "password_again": "12345678",
+        },
+    )
+    form = response.context["form"]
+    assert "taken" in str(form.errors["username"]) and "entirely numeric" in str(form.errors["password"])
+    assert get_user_model().objects.count() == 1
+
+
+def test_a_closed_round_link_offers_no_sign_up_and_a_wrong_link_is_a_404(client, alice, fund):
+    draft = make_round(user=alice, fund=fund, status="draft", title="Later")
+    page = client.get(url("round-join", token=draft.public_token))
+    assert (
+        "not open for proposals yet" in page.content.decode()
+        and "Make an account" not in page.content.decode()
+    )
+    data = {
+        "username": "eve",
+        "email": "eve@example.org",
+        "password": "x-lantern-9",
+        "password_again": "x-lantern-9",
+    }
+    response = client.post(url("round-join", token=draft.public_token), data)
+    assert response.status_code == 200 and not get_user_model().objects.filter(username="eve").exists()
+    assert client.get(url("round-join", token="wrong")).status_code == 404
