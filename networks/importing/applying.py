@@ -229,7 +229,12 @@ def import_apply(*, user, network: Network, plan: ImportPlan) -> dict:
         raise ValidationError(
             "The network changed while importing; nothing was imported. Try again."
         ) from None
-    return plan.counts()
+    counts = plan.counts()
+    if any(counts[part]["create"] or counts[part]["update"] for part in ("members", "ties")):
+        from networks.snapshots import snapshot_request_after_change
+
+        snapshot_request_after_change(network=network, user=user if user_id else None)
+    return counts
 
 
 def _apply(plan: ImportPlan, *, network: Network, user, user_id, now, today) -> None:

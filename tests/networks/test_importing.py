@@ -472,3 +472,17 @@ def test_spreadsheet_numbers_are_read_as_text_and_whole_strengths(network):
     assert plan.bad_rows == []
     assert Member.objects.get(network=network, name="Ana").community == "2024"
     assert Relationship.objects.get(network=network).strength == 4
+
+
+def test_an_import_that_changes_the_network_asks_for_one_recomputation_and_a_no_op_asks_for_none(
+    network, alice
+):
+    from networks.models import Snapshot
+
+    run(network, kumu_files(), user=alice)
+    queued = Snapshot.objects.filter(network=network, status="queued")
+    assert queued.count() == 1 and queued.get().trigger == "change"
+    queued.delete()
+
+    run(network, kumu_files(), user=alice)
+    assert not Snapshot.objects.filter(network=network).exists()
