@@ -21,7 +21,7 @@ from clusters.candidates import candidates_for_cluster, candidates_propose
 from clusters.handbook import handbook_html, handbook_markdown
 from clusters.models import ClusterSession, FollowUp, LearningCluster, Lesson, PeerAssist
 from clusters.permissions import can_create_cluster, can_manage_cluster, clusters_for_user
-from clusters.selectors import cluster_stats
+from clusters.selectors import cluster_network_effect, cluster_stats
 from clusters.serializers import (
     AdviceSerializer,
     AttendanceOutcomeSerializer,
@@ -195,7 +195,9 @@ class ClusterViewSet(
     @extend_schema(summary="The cluster's figures", responses=ClusterStatsSerializer)
     @action(detail=True, methods=["get"])
     def stats(self, request, *args, **kwargs):
-        return Response(ClusterStatsSerializer(cluster_stats(cluster=self.get_object())).data)
+        cluster = self.get_object()
+        figures = {**cluster_stats(cluster=cluster), "network_map": cluster_network_effect(cluster=cluster)}
+        return Response(ClusterStatsSerializer(figures).data)
 
     @extend_schema(
         summary="Download the cluster's handbook (Markdown or printable HTML)",
@@ -306,6 +308,8 @@ class SessionViewSet(
             "attendance": outcome.attendance,
             "ties_created": [t.pk for t in outcome.ties_created],
             "ties_strengthened": [t.pk for t in outcome.ties_strengthened],
+            "ties_ended": [t.pk for t in outcome.ties_ended],
+            "ties_weakened": [t.pk for t in outcome.ties_weakened],
         }
         return Response(AttendanceOutcomeSerializer(data).data)
 

@@ -182,6 +182,26 @@ class CandidateSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class NetworkEffectSerializer(serializers.Serializer):
+    snapshot = serializers.IntegerField(source="snapshot.pk", help_text="The latest done snapshot.")
+    learning_ties = serializers.IntegerField(help_text="The cluster's active learning ties.")
+    learning_ties_across_communities = serializers.IntegerField(
+        help_text="Of them, ties joining members of different detected communities in that snapshot."
+    )
+    learning_ties_unplaced = serializers.IntegerField(help_text="Ties newer than that snapshot.")
+    baseline = serializers.IntegerField(
+        source="baseline.pk", allow_null=True, help_text="The last snapshot before the cluster started."
+    )
+    new_ties = serializers.SerializerMethodField(help_text="New ties among the cluster's members since then.")
+    triangles_closed = serializers.SerializerMethodField()
+
+    def get_new_ties(self, effect) -> int | None:
+        return len(effect["change"]["new_ties"]) if effect["change"] else None
+
+    def get_triangles_closed(self, effect) -> int | None:
+        return len(effect["change"]["triangles_closed"]) if effect["change"] else None
+
+
 class ClusterStatsSerializer(serializers.Serializer):
     sessions = serializers.IntegerField()
     sessions_held = serializers.IntegerField()
@@ -194,6 +214,9 @@ class ClusterStatsSerializer(serializers.Serializer):
     ties_created = serializers.IntegerField()
     ties_strengthened = serializers.IntegerField()
     ties_created_across_communities = serializers.IntegerField()
+    network_map = NetworkEffectSerializer(
+        allow_null=True, help_text="From the metrics snapshots; null before the first one is done."
+    )
 
 
 class FromRoundSerializer(serializers.Serializer):
@@ -250,6 +273,12 @@ class AttendanceOutcomeSerializer(serializers.Serializer):
         child=serializers.IntegerField(), help_text="Ids of new learning ties."
     )
     ties_strengthened = serializers.ListField(child=serializers.IntegerField())
+    ties_ended = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ties only this session made, ended by unticking someone."
+    )
+    ties_weakened = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ties that lost this session's step by unticking someone."
+    )
 
 
 class InvitationSerializer(serializers.Serializer):

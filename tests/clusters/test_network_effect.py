@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from clusters.selectors import cluster_network_effect
 from clusters.services import attendance_record
@@ -118,3 +119,42 @@ def test_without_any_snapshot_the_page_says_so_and_links_to_the_dashboard(client
     assert "have not been calculated yet" in html
     assert reverse("networks:dashboard", args=[network.slug]) in html
     assert "New ties woven" in html  # the attendance-based figures stay
+
+
+def api_client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_the_stats_api_carries_the_network_map_figures_for_those_who_may_read(
+    network, cluster, dave, bob_in_cluster, charlie, woven
+):
+    url = f"/api/v1/networks/{network.slug}/clusters/{cluster.pk}/stats/"
+    before, latest = woven
+    for user in (dave, bob_in_cluster):
+        body = api_client(user).get(url).json()
+        assert body["network_map"] == {
+            "snapshot": latest.pk,
+            "learning_ties": 3,
+            "learning_ties_across_communities": 2,
+            "learning_ties_unplaced": 0,
+            "baseline": before.pk,
+            "new_ties": 2,
+            "triangles_closed": 1,
+        }
+    assert api_client(charlie).get(url).status_code == 404
+
+
+def test_the_stats_api_says_null_before_any_snapshot(network, alice, cluster):
+    body = api_client(alice).get(f"/api/v1/networks/{network.slug}/clusters/{cluster.pk}/stats/").json()
+    assert body["network_map"] is None and body["ties_created"] == 0
+
+
+def test_unticking_over_the_api_reports_the_ended_tie(network, dave, cluster, two_valleys):
+    session = SessionFactory(cluster=cluster)
+    url = f"/api/v1/networks/{network.slug}/sessions/{session.pk}/attendance/"
+    a1, b2 = two_valleys["a1"], two_valleys["b2"]
+    first = api_client(dave).post(url, {"attended": [a1.pk, b2.pk]}, format="json").json()
+    undone = api_client(dave).post(url, {"attended": [a1.pk], "absent": [b2.pk]}, format="json").json()
+    assert undone["ties_ended"] == first["ties_created"] and undone["ties_weakened"] == []
