@@ -16,8 +16,8 @@ from clusters.models import (
     PeerAssist,
     SessionTieEffect,
 )
-from networks.models import Member, MemberMetric, Network, Relationship
-from networks.selectors import snapshot_compare, snapshot_current, snapshots_done
+from networks.models import Member, MemberMetric, Network, Relationship, Snapshot
+from networks.selectors import snapshot_current, snapshots_done
 
 
 def organisation_neighbours(*, network: Network, organisation_ids: set[int]) -> dict[int, set[int]]:
@@ -125,6 +125,71 @@ def _cluster_started_at(cluster: LearningCluster) -> datetime:
     return min(moments) if moments else cluster.created_at
 
 
+def _ties_touching_as_of(*, snapshot: Snapshot, ids: set[int]) -> set[tuple[int, int]]:
+    """Pairs with an active tie when the snapshot read the graph, at least one end in `ids`.
+
+    The same reading of the change history as networks.selectors.snapshot_compare, limited to the
+    cluster's members so a cluster page does not read the whole network's history.
+    """
+    when = snapshot.started_at or snapshot.finished_at
+    latest: dict[int, tuple] = {}
+    rows = (
+        Relationship.history.filter(network_id=snapshot.network_id, history_date__lte=when)
+        .filter(Q(source_id__in=ids) | Q(target_id__in=ids))
+        .latest_of_each()
+        .order_by("history_date", "history_id")
+        .values_list("id", "source_id", "target_id", "ended_on", "history_type")
+    )
+    for row in rows:
+        latest[row[0]] = row
+    pairs = {
+        (min(source, target), max(source, target))
+        for _, source, target, ended_on, history_type in latest.values()
+        if history_type != "-" and ended_on is None
+    }
+    # Only members the snapshot counted (archived members are left out of the figures).
+    ends = {m for pair in pairs for m in pair}
+    counted = set(
+        MemberMetric.objects.filter(snapshot=snapshot, member_id__in=ends).values_list("member_id", flat=True)
+    )
+    return {(a, b) for a, b in pairs if a in counted and b in counted}
+
+
+def _change_among(*, cluster: LearningCluster, older: Snapshot, newer: Snapshot) -> dict:
+    """New ties among the cluster's people and organisations between two snapshots, and triangles closed."""
+    ids = set(cluster.people.values_list("person_id", flat=True)) | set(
+        cluster.participants.filter(organisation__isnull=False).values_list("organisation_id", flat=True)
+    )
+    before = _ties_touching_as_of(snapshot=older, ids=ids)
+    after = _ties_touching_as_of(snapshot=newer, ids=ids)
+    new_ties = sorted((a, b) for a, b in after - before if a in ids and b in ids)
+    contacts: dict[int, set[int]] = defaultdict(set)
+    for a, b in before:
+        contacts[a].add(b)
+        contacts[b].add(a)
+    closed = [(a, b, contacts[a] & contacts[b]) for a, b in new_ties if contacts[a] & contacts[b]]
+    shown = {m for pair in new_ties for m in pair} | {m for *_, shared in closed for m in shared}
+    names = dict(Member.objects.filter(pk__in=shown).values_list("id", "name"))
+
+    def member(pk):
+        return {"id": pk, "name": names.get(pk, f"#{pk}")}
+
+    def pair(a, b):
+        first, second = sorted((member(a), member(b)), key=lambda m: (m["name"].casefold(), m["id"]))
+        return {"a": first, "b": second}
+
+    def by_name(pairs):
+        return sorted(pairs, key=lambda p: (p["a"]["name"].casefold(), p["b"]["name"].casefold()))
+
+    return {
+        "new_ties": by_name(pair(a, b) for a, b in new_ties),
+        "triangles_closed": by_name(
+            {**pair(a, b), "shared": sorted((member(m) for m in shared), key=lambda m: m["name"].casefold())}
+            for a, b, shared in closed
+        ),
+    }
+
+
 def cluster_network_effect(*, cluster: LearningCluster) -> dict | None:
     """What the metrics snapshots say about the cluster: its learning ties across detected communities,
     and the new ties and closed triangles among its participants since the snapshot before it started.
@@ -151,18 +216,7 @@ def cluster_network_effect(*, cluster: LearningCluster) -> dict | None:
     baseline = snapshots_done(network=cluster.network).filter(finished_at__lt=started_at).first()
     change = None
     if baseline is not None and baseline.pk != latest.pk:
-        ids = set(cluster.people.values_list("person_id", flat=True)) | set(
-            cluster.participants.filter(organisation__isnull=False).values_list("organisation_id", flat=True)
-        )
-        compared = snapshot_compare(older=baseline, newer=latest)
-
-        def among(pair) -> bool:
-            return pair["a"]["id"] in ids and pair["b"]["id"] in ids
-
-        change = {
-            "new_ties": [p for p in compared["new_ties"] if among(p)],
-            "triangles_closed": [p for p in compared["triangles_closed"] if among(p)],
-        }
+        change = _change_among(cluster=cluster, older=baseline, newer=latest)
     return {
         "snapshot": latest,
         "learning_ties": len(ties),

@@ -7,6 +7,7 @@ from clusters.selectors import cluster_network_effect
 from clusters.services import attendance_record
 from networks import snapshots
 from networks.models import MemberMetric, Snapshot
+from networks.selectors import snapshot_compare
 from tests.clusters.factories import ClusterPersonFactory, SessionFactory
 from tests.factories import PASSWORD, MemberFactory, RelationshipFactory
 
@@ -158,3 +159,16 @@ def test_unticking_over_the_api_reports_the_ended_tie(network, dave, cluster, tw
     first = api_client(dave).post(url, {"attended": [a1.pk, b2.pk]}, format="json").json()
     undone = api_client(dave).post(url, {"attended": [a1.pk], "absent": [b2.pk]}, format="json").json()
     assert undone["ties_ended"] == first["ties_created"] and undone["ties_weakened"] == []
+
+
+def test_the_cluster_change_agrees_with_the_networks_own_comparison(cluster, woven):
+    before, latest = woven
+    ids = set(cluster.people.values_list("person_id", flat=True))
+    whole = snapshot_compare(older=before, newer=latest)
+
+    def among(pairs):
+        return [p for p in pairs if p["a"]["id"] in ids and p["b"]["id"] in ids]
+
+    change = cluster_network_effect(cluster=cluster)["change"]
+    assert change["new_ties"] == among(whole["new_ties"])
+    assert change["triangles_closed"] == among(whole["triangles_closed"])
