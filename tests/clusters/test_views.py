@@ -229,3 +229,18 @@ def test_charlie_gets_404_removing_and_a_person_of_another_cluster_is_404(
     assert client.post(url).status_code == 404
     assert client.get(person_url).status_code == 405
     assert cluster.people.count() == 1
+
+
+def test_unticking_someone_on_the_checklist_ends_the_tie_only_that_session_made(
+    client, network, alice, cluster, session
+):
+    people = [MemberFactory(network=network) for _ in range(2)]
+    for person in people:
+        ClusterPersonFactory(cluster=cluster, person=person)
+    url = reverse("clusters:session-detail", args=[network.slug, cluster.pk, session.pk])
+    login(client, alice).post(url, {"present": [p.pk for p in people]})
+    response = client.post(url, {"present": [people[0].pk]}, follow=True)
+    assert "Taken back after unticking: 1 ended, 0 weakened." in response.text
+    assert not Relationship.objects.active().filter(kind="learning").exists()
+    client.post(url, {"present": [p.pk for p in people]})
+    assert Relationship.objects.active().get(kind="learning").strength == 1
