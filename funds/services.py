@@ -17,7 +17,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from funds import assignment as assigning
@@ -161,6 +161,15 @@ def design_group_set(*, user, round: Round, members: Iterable[Member]) -> list[D
     for m in members:
         if m.network_id != round.fund.network_id:
             raise ValidationError({"members": f"{m} is not a member of this network."})
+    # Someone who already applied cannot also shape the round that judges them.
+    applied = round.proposals.exclude(status=Proposal.Status.WITHDRAWN)
+    applicants = sorted(
+        str(m) for m in members if applied.filter(Q(lead=m) | Q(submitted_by_id=m.user_id or -1)).exists()
+    )
+    if applicants:
+        raise ValidationError(
+            {"members": f"{', '.join(applicants)} applied to this round, so cannot be in its design group."}
+        )
     with transaction.atomic():
         round.design_group.exclude(member__in=members).delete()
         for m in members:

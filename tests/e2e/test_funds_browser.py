@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from funds import services
 from funds.models import Proposal, ReviewAssignment
@@ -78,7 +80,7 @@ def test_a_reviewer_opens_my_reviews_and_sends_scores(page, shot, reviewed_round
     page.get_by_role("textbox", name="Comment").fill("Clear plan, real partners.")
     page.get_by_role("button", name="Send my review").click()
     page.wait_for_url(f"**/funds/reviews/{left.pk}/")
-    assert page.get_by_text("Your review is in.").is_visible()
+    expect(page.get_by_text("Your review is in.")).to_be_visible()
     assert page.get_by_role("heading", name="Other reviews").is_visible()
     shot(page, "review-sent")
 
@@ -100,7 +102,7 @@ def test_a_coordinator_reads_the_ranking_and_awards_a_proposal(page, shot, revie
     page.get_by_role("link", name="Ranking, portfolio & awards").click()
     page.wait_for_url("**/ranking/")
     page.get_by_text("What the columns mean").click()
-    assert page.get_by_text("The mean corrected for generous and harsh reviewers").is_visible()
+    expect(page.get_by_text("The mean corrected for generous and harsh reviewers")).to_be_visible()
     rank_order = page.get_by_role("heading", name="In rank order")
     best_total = page.get_by_role("heading", name="Best total score")
     assert rank_order.is_visible() and best_total.is_visible()
@@ -114,8 +116,66 @@ def test_a_coordinator_reads_the_ranking_and_awards_a_proposal(page, shot, revie
     row.get_by_label("Amount to award").fill("7000")
     row.get_by_role("button", name="Award").click()
     page.wait_for_url("**/ranking/")
-    assert page.get_by_text("Awarded 7,000 to “Walking buses”").is_visible()
+    expect(page.get_by_text("Awarded 7,000 to “Walking buses”")).to_be_visible()
     shot(page, "awarded")
 
     walking = Proposal.objects.get(round=rnd, title="Walking buses")
     assert walking.status == Proposal.Status.AWARDED and walking.award.amount == 7000
+
+
+def test_a_coordinator_adjusts_assignments_by_hand_and_reads_the_round_pages(
+    page, shot, reviewed_round, alice
+):
+    rnd = reviewed_round["round"]
+    applicant = get_user_model().objects.get(username="applicant0")
+    services.reviewer_add(user=alice, round=rnd, reviewer_user=applicant)
+    log_in(page, "alice", PASSWORD)
+    page.goto(f"/networks/{SLUG}/funds/rounds/{rnd.pk}/assignments/")
+    page.get_by_label("Reviewer").select_option(label="Lead 0")
+    page.get_by_label("Proposal").select_option(label="Walking buses")
+    page.get_by_role("button", name="Add this reviewer").click()
+    expect(page.get_by_text("a conflict of interest")).to_be_visible()
+    page.get_by_label("Reviewer").select_option(label="Lead 0")
+    page.get_by_label("Proposal").select_option(label="Repair café")
+    page.get_by_role("button", name="Add this reviewer").click()
+    expect(page.get_by_text("Lead 0 now reviews “Repair café”")).to_be_visible()
+    shot(page, "assignments")
+    page.get_by_role("button", name="Take Lead 0 off “Repair café”").click()
+    expect(page.get_by_text("Lead 0 no longer reviews “Repair café”")).to_be_visible()
+
+    page.goto(f"/networks/{SLUG}/funds/rounds/{rnd.pk}/")
+    page.get_by_role("link", name="Change the design group").click()
+    page.get_by_label("Rita").check()
+    shot(page, "design-group")
+    page.get_by_role("button", name="Save the design group").click()
+    expect(page.get_by_text("The design group now has 1 people.")).to_be_visible()
+
+    award = services.award_make(user=alice, proposal=reviewed_round["proposals"][0], amount="7000")
+    services.grantee_report_submit(
+        user=award.proposal.submitted_by,
+        award=award,
+        kind="midpoint",
+        spent="3100",
+        done="Two routes run every school day.",
+        learned="Grandparents are the most reliable walkers.",
+        people_involved=35,
+    )
+    page.get_by_role("link", name="Grantee reports").click()
+    expect(page.get_by_text("Grandparents are the most reliable walkers.")).to_be_visible()
+    shot(page, "reports")
+
+
+def test_a_visitor_signs_up_through_the_public_link_and_starts_a_proposal(page, shot, reviewed_round, alice):
+    fund = reviewed_round["round"].fund
+    rnd = make_round(user=alice, fund=fund, title="Autumn round")
+    page.goto(f"/networks/{SLUG}/funds/join/{rnd.public_token}/")
+    assert page.get_by_role("heading", name="Make an account to apply").is_visible()
+    page.get_by_label("Username").fill("dana")
+    page.get_by_label("E-mail address").fill("dana@example.org")
+    page.locator("#id_password").fill("river-bus-lantern")
+    page.get_by_label("Password again").fill("river-bus-lantern")
+    shot(page, "sign-up")
+    page.get_by_role("button", name="Make my account and apply").click()
+    page.wait_for_url(f"**/funds/rounds/{rnd.pk}/apply/")
+    expect(page.get_by_text("Your account is ready.")).to_be_visible()
+    shot(page, "apply")

@@ -321,3 +321,11 @@ def test_a_closed_round_link_offers_no_sign_up_and_a_wrong_link_is_a_404(client,
     response = client.post(url("round-join", token=draft.public_token), data)
     assert response.status_code == 200 and not get_user_model().objects.filter(username="eve").exists()
     assert client.get(url("round-join", token="wrong")).status_code == 404
+
+
+def test_someone_who_applied_cannot_join_the_design_group(client, network, alice, in_review):
+    client.force_login(alice)
+    lead = in_review["proposal"].lead
+    response = client.post(url("round-design-group", pk=in_review["round"].pk), {"members": [lead.pk]})
+    assert "Bob Lead applied to this round" in str(response.context["form"].errors["members"])
+    assert not in_review["round"].design_group.exists()
