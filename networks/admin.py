@@ -1,7 +1,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from networks.models import ImportBatch, ImportFile, Member, Network, NetworkRole, Relationship, Tag
+from networks.models import (
+    ImportBatch,
+    ImportFile,
+    Member,
+    MemberMetric,
+    Network,
+    NetworkRole,
+    Relationship,
+    Snapshot,
+    SuggestionDecision,
+    Tag,
+)
 
 
 class NetworkRoleInline(admin.TabularInline):
@@ -61,3 +72,45 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ["id", "network", "status", "created_by", "created_at", "applied_at"]
     list_filter = ["status", "network"]
     inlines = [ImportFileInline]
+
+
+@admin.register(ImportFile)
+class ImportFileAdmin(admin.ModelAdmin):
+    list_display = ["name", "batch"]
+    exclude = ["content"]
+    readonly_fields = ["name", "batch"]
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    """Read-only: snapshots are written by the workers (networks.snapshots)."""
+
+    list_display = ["id", "network", "status", "trigger", "progress", "created_at", "finished_at"]
+    list_filter = ["status", "trigger", "network"]
+    exclude = ["suggestions", "views", "communities", "bridges", "gatekeepers"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(MemberMetric)
+class MemberMetricAdmin(admin.ModelAdmin):
+    list_display = ["member", "snapshot", "degree", "betweenness", "community", "roles"]
+    list_filter = ["snapshot__network"]
+    raw_id_fields = ["member", "snapshot"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SuggestionDecision)
+class SuggestionDecisionAdmin(admin.ModelAdmin):
+    list_display = ["member_a", "member_b", "decision", "kind", "decided_by", "decided_at"]
+    list_filter = ["decision", "network"]
+    raw_id_fields = ["member_a", "member_b", "relationship"]

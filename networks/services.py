@@ -35,7 +35,12 @@ def network_create(*, user, name: str, slug: str, purpose: str) -> Network:
     """Create a network; its creator becomes its first coordinator."""
     network = Network(name=name, slug=slug, purpose=purpose)
     network.full_clean()
-    network.save()
+    try:
+        with transaction.atomic():
+            network.save()
+    except IntegrityError:
+        # Another request took the slug between our check and our insert.
+        raise ValidationError({"slug": "Network with this slug already exists."}) from None
     if user is not None and user.is_authenticated:
         NetworkRole.objects.create(network=network, user=user, role=Role.COORDINATOR)
     return network
@@ -91,6 +96,15 @@ def _check_email_free(*, network: Network, email: str, exclude_pk=None) -> None:
         raise ValidationError({"email": "Another member of this network already has this email."})
 
 
+def _save_member(member: Member, user) -> None:
+    try:
+        with transaction.atomic():
+            _with_history_user(member, user).save()
+    except IntegrityError:
+        # Another request took the email between our check and our insert.
+        raise ValidationError({"email": "Another member of this network already has this email."}) from None
+
+
 def _check_organisations(*, network: Network, organisations) -> list[Member]:
     orgs = list(organisations or [])
     for org in orgs:
@@ -131,7 +145,7 @@ def member_create(
         joined_on=joined_on or timezone.localdate(),
     )
     member.full_clean(exclude=["network", "organisations", "tags", "user"])
-    _with_history_user(member, user).save()
+    _save_member(member, user)
     if orgs:
         member.organisations.set(orgs)
     tag_objs = tags_resolve(network=network, names=tags)
@@ -157,8 +171,12 @@ def member_update(*, user, member: Member, tags=None, organisations=None, **fiel
         orgs = _check_organisations(network=member.network, organisations=organisations)
         if orgs and member.kind != Member.Kind.PERSON:
             raise ValidationError({"organisations": "Only people can be affiliated with organisations."})
+    elif member.kind != Member.Kind.PERSON and member.organisations.exists():
+        raise ValidationError(
+            {"organisations": "Remove this person's organisations before making them an organisation."}
+        )
     member.full_clean(exclude=["network", "organisations", "tags", "user"])
-    _with_history_user(member, user).save()
+    _save_member(member, user)
     if organisations is not None:
         member.organisations.set(orgs)
     if tags is not None:

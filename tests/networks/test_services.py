@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from networks import services
 from networks.models import Member, Relationship, Role, SuggestionDecision
-from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
+from tests.factories import MemberFactory, NetworkFactory, OrganisationFactory, RelationshipFactory
 
 
 def test_creating_a_network_makes_its_creator_a_coordinator(db, django_user_model):
@@ -122,3 +122,32 @@ def test_dismissing_a_suggestion_twice_keeps_one_decision(network, alice):
     services.suggestion_dismiss(user=alice, network=network, member_a=ben, member_b=ana)
     assert SuggestionDecision.objects.filter(decision="dismissed").count() == 1
     assert not Relationship.objects.exists()
+
+
+def test_a_person_with_organisations_cannot_become_an_organisation(network, alice):
+    clinic = OrganisationFactory(network=network)
+    ana = services.member_create(user=alice, network=network, name="Ana", organisations=[clinic])
+    with pytest.raises(ValidationError) as err:
+        services.member_update(user=alice, member=ana, kind=Member.Kind.ORGANISATION)
+    assert "organisations" in err.value.message_dict
+    services.member_update(user=alice, member=ana, kind=Member.Kind.ORGANISATION, organisations=[])
+    ana.refresh_from_db()
+    assert ana.kind == Member.Kind.ORGANISATION and not ana.organisations.exists()
+
+
+def test_a_slug_taken_between_the_check_and_the_insert_is_a_field_error(db, alice, monkeypatch):
+    from networks.models import Network
+
+    monkeypatch.setattr(Network, "validate_unique", lambda self, exclude=None: None)  # lose the race
+    NetworkFactory(slug="taken")
+    with pytest.raises(ValidationError) as err:
+        services.network_create(user=alice, name="Again", slug="taken", purpose="x")
+    assert "slug" in err.value.message_dict
+
+
+def test_an_email_taken_between_the_check_and_the_insert_is_a_field_error(network, alice, monkeypatch):
+    MemberFactory(network=network, email="ana@example.org")
+    monkeypatch.setattr(services, "_check_email_free", lambda **kwargs: None)  # lose the race
+    with pytest.raises(ValidationError) as err:
+        services.member_create(user=alice, network=network, name="Ana 2", email="ana@example.org")
+    assert "email" in err.value.message_dict
