@@ -373,7 +373,9 @@ class SuggestionDecision(models.Model):
         ordering = ["-decided_at"]
         constraints = [
             # Pairs are stored with member_a < member_b so (a, b) and (b, a) are the same pair.
-            models.CheckConstraint(condition=Q(member_a__lt=F("member_b")), name="suggestiondecision_ordered"),
+            models.CheckConstraint(
+                condition=Q(member_a__lt=F("member_b")), name="suggestiondecision_ordered"
+            ),
             models.UniqueConstraint(fields=["member_a", "member_b"], name="suggestiondecision_one_per_pair"),
         ]
 
