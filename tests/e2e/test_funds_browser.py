@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from funds import services
 from funds.models import Proposal, ReviewAssignment
-from networks.models import Role
+from networks import snapshots
+from networks.models import Role, Snapshot
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, MemberFactory, OrganisationFactory, RoleFactory, UserFactory
 from tests.funds.conftest import make_reviewer, make_round, submit_proposal
@@ -17,6 +18,12 @@ from tests.funds.conftest import make_reviewer, make_round, submit_proposal
 SLUG = "healthy-valleys"
 # In rank order the big first project leaves too little for the next; the best total funds the two others.
 PROJECTS = [("Walking buses", "7000"), ("Repair café", "4000"), ("Garden swaps", "4000")]
+
+
+def _compute(network) -> Snapshot:
+    # Changes to the network queue a snapshot by themselves; compute that one if it is there.
+    queued = Snapshot.objects.filter(network=network, status=Snapshot.Status.QUEUED).first()
+    return snapshots.snapshot_compute(snapshot_id=(queued or Snapshot.objects.create(network=network)).pk)
 
 
 @pytest.fixture
@@ -150,6 +157,7 @@ def test_a_coordinator_adjusts_assignments_by_hand_and_reads_the_round_pages(
     page.get_by_role("button", name="Save the design group").click()
     expect(page.get_by_text("The design group now has 1 people.")).to_be_visible()
 
+    before = _compute(rnd.fund.network)
     award = services.award_make(user=alice, proposal=reviewed_round["proposals"][0], amount="7000")
     services.grantee_report_submit(
         user=award.proposal.submitted_by,
@@ -163,6 +171,14 @@ def test_a_coordinator_adjusts_assignments_by_hand_and_reads_the_round_pages(
     page.get_by_role("link", name="Grantee reports").click()
     expect(page.get_by_text("Grandparents are the most reliable walkers.")).to_be_visible()
     shot(page, "reports")
+
+    after = _compute(rnd.fund.network)
+    page.get_by_role("link", name=rnd.title).click()
+    effect = page.locator("#network-effect")
+    expect(effect.get_by_text("See everything that changed")).to_be_visible()
+    link = effect.get_by_role("link", name="See everything that changed").get_attribute("href")
+    assert link.endswith(f"?older={before.pk}&newer={after.pk}")
+    shot(page, "round-network-effect")
 
 
 def test_a_visitor_signs_up_through_the_public_link_and_starts_a_proposal(page, shot, reviewed_round, alice):
