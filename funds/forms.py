@@ -195,6 +195,7 @@ class AssignmentAddForm(forms.Form):
 
 
 class SignUpForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Your name", help_text="As the network should know you.")
     username = forms.CharField(max_length=150, help_text="Letters, digits and @ . + - _ only.")
     email = forms.EmailField(label="E-mail address")
     password = forms.CharField(

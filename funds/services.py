@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -213,13 +213,15 @@ def round_join(*, user, round: Round) -> Round:
 
 
 @transaction.atomic
-def round_sign_up(*, round: Round, username: str, email: str, password: str):
-    """A visitor with the round's public link makes an account and joins the network as a member."""
+def round_sign_up(*, round: Round, name: str, username: str, email: str, password: str):
+    """A visitor with the public link makes an account and joins the network as a member and a person."""
     if round.status != Round.Status.OPEN:
         raise ValidationError({"round": "This round is not open for proposals."})
     User = get_user_model()
-    username, email = (username or "").strip(), (email or "").strip()
+    name, username, email = (name or "").strip(), (username or "").strip(), (email or "").strip()
     errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["Give your name, as the network should know you."]
     try:
         User.username_validator(username)
     except ValidationError as error:
@@ -239,9 +241,21 @@ def round_sign_up(*, round: Round, username: str, email: str, password: str):
         errors["password"] = error.messages
     if errors:
         raise ValidationError(errors)
+    user.first_name = name[:150]
     user.set_password(password)
-    user.save()
-    role_grant(network=round.fund.network, user=user, role=Role.MEMBER)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationError({"username": ["That username was just taken; pick another."]}) from None
+    network = round.fund.network
+    role_grant(network=network, user=user, role=Role.MEMBER)
+    # Their own person in the network, so they can lead the proposal. An existing person with the same
+    # e-mail is not claimed: nothing proves the address is theirs.
+    email_free = not Member.objects.filter(network=network, email__iexact=email).exists()
+    person = member_create(user=user, network=network, name=name, email=email if email_free else "")
+    person.user = user
+    person.save(update_fields=["user"])
     return user
 
 

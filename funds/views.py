@@ -549,6 +549,7 @@ def round_join(request, slug, token):
         try:
             user = services.round_sign_up(
                 round=rnd,
+                name=form.cleaned_data["name"],
                 username=form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from funds import services
 from funds.models import Proposal, ReviewAssignment
 from networks import snapshots
-from networks.models import Role, Snapshot
+from networks.models import Member, Role, Snapshot
 from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, MemberFactory, OrganisationFactory, RoleFactory, UserFactory
 from tests.funds.conftest import make_reviewer, make_round, submit_proposal
@@ -186,6 +186,7 @@ def test_a_visitor_signs_up_through_the_public_link_and_starts_a_proposal(page, 
     rnd = make_round(user=alice, fund=fund, title="Autumn round")
     page.goto(f"/networks/{SLUG}/funds/join/{rnd.public_token}/")
     assert page.get_by_role("heading", name="Make an account to apply").is_visible()
+    page.get_by_label("Your name").fill("Dana Osei")
     page.get_by_label("Username").fill("dana")
     page.get_by_label("E-mail address").fill("dana@example.org")
     page.locator("#id_password").fill("river-bus-lantern")
@@ -194,4 +195,5 @@ def test_a_visitor_signs_up_through_the_public_link_and_starts_a_proposal(page, 
     page.get_by_role("button", name="Make my account and apply").click()
     page.wait_for_url(f"**/funds/rounds/{rnd.pk}/apply/")
     expect(page.get_by_text("Your account is ready.")).to_be_visible()
+    expect(page.get_by_label("Lead")).to_have_value(str(Member.objects.get(user__username="dana").pk))
     shot(page, "apply")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from funds import services
 from funds.models import DesignGroupMember, ReviewAssignment
 from networks import snapshots
-from networks.models import NetworkRole, Role, Snapshot
+from networks.models import Member, NetworkRole, Role, Snapshot
 from tests.factories import MemberFactory, RelationshipFactory
 from tests.funds.conftest import bob_member, make_reviewer, make_round, submit_proposal
 from tests.funds.test_api import client_for
@@ -268,6 +268,7 @@ def test_a_visitor_signs_up_through_the_public_link_and_applies_as_a_member(clie
     response = client.post(
         join,
         {
+            "name": "Dana Osei",
             "username": "dana",
             "email": "dana@example.org",
             "password": "river-bus-lantern",
@@ -280,20 +281,24 @@ def test_a_visitor_signs_up_through_the_public_link_and_applies_as_a_member(clie
     assert list(NetworkRole.objects.filter(user=dana).values_list("network", "role")) == [
         (network.pk, Role.MEMBER)
     ]
-    assert client.get(response.url).status_code == 200  # signed in and allowed to apply
+    person = Member.objects.get(network=network, user=dana)
+    assert (person.name, person.kind, person.email) == ("Dana Osei", Member.Kind.PERSON, "dana@example.org")
+    page = client.get(response.url)  # signed in and allowed to apply, as the lead by default
+    assert page.status_code == 200 and page.context["form"].initial["lead"] == person
 
 
 def test_signing_up_names_each_problem_and_creates_nobody(client, alice, open_round):
     join = url("round-join", token=open_round.public_token)
     response = client.post(
         join,
-        {"username": "ALICE", "email": "not-an-address", "password": "12345678", "password_again": "1234"},
+        {"username": "ALICE", "email": "not-an-address", "password": "1234", "password_again": "12345"},
     )
     form = response.context["form"]
-    assert response.status_code == 200 and set(form.errors) == {"email", "password_again"}
+    assert response.status_code == 200 and set(form.errors) == {"name", "email", "password_again"}
     response = client.post(
         join,
         {
+            "name": "Another Alice",
             "username": "Alice",
             "email": "new@example.org",
             "password": "12345678",
@@ -313,13 +318,15 @@ def test_a_closed_round_link_offers_no_sign_up_and_a_wrong_link_is_a_404(client,
         and "Make an account" not in page.content.decode()
     )
     data = {
+        "name": "Eve",
         "username": "eve",
         "email": "eve@example.org",
         "password": "x-lantern-9",
         "password_again": "x-lantern-9",
     }
     response = client.post(url("round-join", token=draft.public_token), data)
-    assert response.status_code == 200 and not get_user_model().objects.filter(username="eve").exists()
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    assert not get_user_model().objects.filter(username="eve").exists()
     assert client.get(url("round-join", token="wrong")).status_code == 404
 
 
