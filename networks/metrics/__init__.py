@@ -97,6 +97,7 @@ from .rules import (
     SHARED_NAMED_IN_REASON,
     SPOKES_CONSIDERED,
     TOP_SUGGESTIONS,
+    VIEW_EXACT_MAX_MEMBERS,
     WELL_CONNECTED_CONSIDERED,
 )
 from .snapshot import Progress, compute_snapshot, compute_views, labelled
@@ -117,6 +118,7 @@ __all__ = [
     "SHARED_NAMED_IN_REASON",
     "SPOKES_CONSIDERED",
     "TOP_SUGGESTIONS",
+    "VIEW_EXACT_MAX_MEMBERS",
     "WELL_CONNECTED_CONSIDERED",
     "Progress",
     "betweenness",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 EXACT_MAX_MEMBERS = 15_000
+# The people-only and organisations-only views are secondary: above this size their betweenness and
+# closeness are sampled (recorded in their `method`), which halves a full snapshot at 10,000 members.
+VIEW_EXACT_MAX_MEMBERS = 2_000
 SAMPLE_PIVOTS = 500
 SEED = 42
 TOP_SUGGESTIONS = 100

@@ -35,6 +35,7 @@ from .rules import (
     SAMPLE_PIVOTS,
     SEED,
     TOP_SUGGESTIONS,
+    VIEW_EXACT_MAX_MEMBERS,
 )
 from .suggestions import _suggestions
 
@@ -209,8 +210,8 @@ def compute_snapshot(
 def compute_views(graph: nx.Graph, *, progress: Progress | None = None, **options: Any) -> dict[str, dict]:
     """Snapshots of the all-members, people-only and organisations-only views, keyed by view name.
 
-    `options` are passed to `compute_snapshot`; progress runs 0–100 over the three views, weighted
-    by their size.
+    `options` are passed to `compute_snapshot`, except that the people and organisations views sample
+    betweenness above ``VIEW_EXACT_MAX_MEMBERS``; progress runs 0–100 over the views, weighted by size.
     """
     views = {"all": graph, "people": people_view(graph), "organisations": organisations_view(graph)}
     # With no organisations the people view is the whole graph: compute it once.
@@ -229,7 +230,12 @@ def compute_views(graph: nx.Graph, *, progress: Progress | None = None, **option
             if progress is not None:
                 progress(min(100, round(start + share * percent)), f"{name}: {stage}")
 
-        result[name] = compute_snapshot(view, progress=scaled, **options)
+        view_options = dict(options)
+        if name != "all":
+            view_options["exact_threshold"] = min(
+                options.get("exact_threshold", EXACT_MAX_MEMBERS), VIEW_EXACT_MAX_MEMBERS
+            )
+        result[name] = compute_snapshot(view, progress=scaled, **view_options)
         start += 100 * share
     if same_as_all:
         result["people"] = result["all"]

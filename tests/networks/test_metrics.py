@@ -522,3 +522,19 @@ def test_a_network_of_people_only_computes_its_people_view_once(monkeypatch):
     views = metrics.compute_views(graph)
     assert calls == [4, 0]  # all, then the (empty) organisations view
     assert views["people"]["network"] == views["all"]["network"]
+
+
+def test_the_secondary_views_sample_betweenness_above_their_threshold_and_say_so(monkeypatch):
+    from networks.metrics import snapshot as snapshot_module
+
+    graph = nx.powerlaw_cluster_graph(60, 2, 0.3, seed=3)
+    rows = [{"id": n, "label": f"M{n}", "kind": "organisation" if n % 10 == 0 else "person"} for n in graph]
+    ties = [{"source": u, "target": v} for u, v in graph.edges]
+    views = metrics.compute_views(metrics.build_graph(rows, ties), exact_threshold=100, k=10)
+    assert views["people"]["method"]["betweenness"] == "exact"  # 54 people: below 2,000
+
+    monkeypatch.setattr(snapshot_module, "VIEW_EXACT_MAX_MEMBERS", 20)
+    views = metrics.compute_views(metrics.build_graph(rows, ties), exact_threshold=100, k=10)
+    assert views["all"]["method"]["betweenness"] == "exact"
+    assert views["people"]["method"]["betweenness"] == "sampled"
+    assert views["people"]["method"]["k"] == 10
