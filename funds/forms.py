@@ -6,6 +6,7 @@ from crispy_forms.layout import Layout
 from django import forms
 
 from funds.models import SUMMARY_MAX_CHARS, GranteeReport, Round
+from funds.services import ROUND_FIELDS
 from networks.models import Member
 
 
@@ -24,22 +25,7 @@ class RoundForm(forms.ModelForm):
 
     class Meta:
         model = Round
-        fields = [
-            "title",
-            "focus",
-            "budget",
-            "grant_min",
-            "grant_max",
-            "spend_window_months",
-            "opens_on",
-            "closes_on",
-            "review_deadline",
-            "min_partners",
-            "review_mode",
-            "reviews_per_proposal",
-            "max_per_reviewer",
-            "sharing_session_on",
-        ]
+        fields = list(ROUND_FIELDS)
         widgets = {
             "opens_on": forms.DateInput(attrs={"type": "date"}),
             "closes_on": forms.DateInput(attrs={"type": "date"}),

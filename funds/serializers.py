@@ -17,6 +17,7 @@ from funds.models import (
     RubricCriterion,
 )
 from funds.selectors import proposal_status_for
+from funds.services import ROUND_FIELDS
 from networks.serializers import NetworkMemberField, NetworkOrganisationField
 
 
@@ -44,21 +45,8 @@ class RoundSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "fund",
-            "title",
-            "focus",
-            "budget",
-            "grant_min",
-            "grant_max",
-            "spend_window_months",
-            "opens_on",
-            "closes_on",
-            "review_deadline",
-            "min_partners",
-            "review_mode",
-            "reviews_per_proposal",
-            "max_per_reviewer",
+            *ROUND_FIELDS,
             "status",
-            "sharing_session_on",
             "awarded_total",
             "remaining_budget",
             "criteria",

@@ -43,7 +43,8 @@ from networks.permissions import can_view
 from networks.services import active_tie_between, member_create, relationship_add, role_grant
 
 COLLABORATION = "collaboration"
-ROUND_FIELDS = {
+# The fields a coordinator sets on a round, in form order (forms and serializers use this list too).
+ROUND_FIELDS = (
     "title",
     "focus",
     "budget",
@@ -58,7 +59,7 @@ ROUND_FIELDS = {
     "reviews_per_proposal",
     "max_per_reviewer",
     "sharing_session_on",
-}
+)
 # Once proposals are in, the rules they were judged by stay fixed; dates and the sharing session may move.
 LOCKED_AFTER_OPEN = {"budget", "grant_min", "grant_max", "min_partners", "review_mode"}
 
@@ -94,7 +95,7 @@ def fund_create(*, user, network: Network, name: str, description: str = "") -> 
 def round_create(*, user, fund: Fund, criteria: Iterable[Mapping] = (), **fields) -> Round:
     """Create a round in draft, with its rubric (criteria: name, weight, description)."""
     _require_manager(user, fund.network)
-    unknown = set(fields) - ROUND_FIELDS
+    unknown = set(fields) - set(ROUND_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown round fields: {', '.join(sorted(unknown))}")
     for key in ("budget", "grant_min", "grant_max"):
@@ -112,7 +113,7 @@ def round_update(*, user, round: Round, **fields) -> Round:
     """Change a round's settings; money, partner and review rules are fixed once it has opened."""
     _require_manager(user, round.fund.network)
     rnd = Round.objects.select_for_update().get(pk=round.pk)
-    unknown = set(fields) - ROUND_FIELDS
+    unknown = set(fields) - set(ROUND_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown round fields: {', '.join(sorted(unknown))}")
     if rnd.status != Round.Status.DRAFT:
