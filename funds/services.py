@@ -733,3 +733,24 @@ def grantee_report_submit(
         },
     )
     return report
+
+
+def assignments_email_once(*, assignment_ids: list[int], marker: str, build) -> int:
+    """E-mail each still-assigned assignment once, stamping `marker` (notified_at or reminded_at)."""
+    not_yet = {f"{marker}__isnull": True}
+    sent = 0
+    for assignment_id in assignment_ids:
+        with transaction.atomic():
+            assignment = (
+                ReviewAssignment.objects.select_for_update(of=("self",))
+                .select_related("reviewer__user", "proposal__round__fund__network")
+                .filter(pk=assignment_id, status=ReviewAssignment.Status.ASSIGNED, **not_yet)
+                .first()
+            )
+            if assignment is None:
+                continue
+            build(assignment).send()
+            setattr(assignment, marker, timezone.now())
+            assignment.save(update_fields=[marker])
+            sent += 1
+    return sent
