@@ -18,7 +18,8 @@ good ones. Technically this is ridge regression (a Bayesian linear model with no
 solved exactly with linear algebra. λ = noise variance / prior variance: with noise ≈ 0.7 points,
 leniency typically within ±0.5 and quality spread ≈ 1 point on the 1–5 scale, λ_b ≈ 2 and λ_q ≈ 0.5.
 The adjusted score is μ + q_p; its band is ± 1.96 posterior standard deviations (a 95% range),
-wider for proposals with few reviews or with reviewers we know little about.
+wider for proposals with few reviews or with reviewers we know little about, cut to the 1–5 scale
+(no proposal can be better than all fives).
 """
 
 import math
@@ -34,6 +35,7 @@ BIAS_PRIOR = 2.0
 QUALITY_PRIOR = 0.5
 NOISE_FLOOR = 0.5
 BAND_Z = 1.96
+SCALE = (1.0, 5.0)
 
 
 def weighted_mean(scores: Mapping[Id, int | float], weights: Mapping[Id, float]) -> float | None:
@@ -129,8 +131,8 @@ def rank_proposals(
                 mean=sum(values) / len(values),
                 spread=max(values) - min(values),
                 adjusted=adjusted,
-                low=adjusted - half,
-                high=adjusted + half,
+                low=max(SCALE[0], adjusted - half),
+                high=min(SCALE[1], adjusted + half),
             )
         )
     scored = sorted(

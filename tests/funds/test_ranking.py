@@ -113,3 +113,9 @@ def test_knapsack_never_goes_over_budget_with_amounts_off_the_50_dollar_grid():
 def test_knapsack_with_nothing_affordable_funds_nothing():
     result = portfolio_knapsack(ITEMS, Decimal("1000"))
     assert result.funded == [] and result.remaining == Decimal("1000")
+
+
+def test_the_likely_range_stays_on_the_one_to_five_scale():
+    result = rank_proposals([("top", "r1", 5), ("top", "r2", 5), ("low", "r3", 1), ("low", "r4", 1)])
+    for s in result.proposals:
+        assert 1.0 <= s.low <= s.adjusted <= s.high <= 5.0
