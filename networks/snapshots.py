@@ -168,7 +168,8 @@ def _compute_and_store(snapshot: Snapshot) -> None:
     timings["organisations_view"] = views["organisations"]["timings"]["total"]
 
     layout_started = time.perf_counter()
-    positions = layout(graph, seed=metrics.SEED)
+    communities = {row["id"]: row["community"] for row in result["members"]}
+    positions = layout(graph, seed=metrics.SEED, groups=communities)
     timings["layout"] = round(time.perf_counter() - layout_started, 3)
 
     write_started = time.perf_counter()
