@@ -3,10 +3,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from rest_framework.test import APIClient
 
+from clusters.models import LearningCluster
 from clusters.services import cluster_from_round_grantees
 from funds.models import Fund, Proposal, ProposalPartner, Round
-from tests.factories import MemberFactory, OrganisationFactory
+from tests.factories import PASSWORD, MemberFactory, OrganisationFactory
 
 
 @pytest.fixture
@@ -24,6 +27,11 @@ def decided_round(network, alice):
         closes_on=today - datetime.timedelta(days=30),
         status=Round.Status.DECIDED,
     )
+
+
+def login(client, user):
+    client.login(username=user.username, password=PASSWORD)
+    return client
 
 
 def proposal(rnd, user, *, title, lead, partners, status=Proposal.Status.AWARDED):
@@ -66,3 +74,75 @@ def test_turning_grantees_into_a_cluster_again_adds_late_grantees_to_the_same_cl
 def test_a_round_without_funded_projects_cannot_form_a_cluster(alice, decided_round):
     with pytest.raises(ValidationError, match="no funded projects"):
         cluster_from_round_grantees(user=alice, round=decided_round)
+
+
+@pytest.fixture
+def awarded(network, alice, decided_round):
+    a, b, c = (OrganisationFactory(network=network, name=n) for n in ("Ash", "Birch", "Cedar"))
+    proposal(decided_round, alice, title="Walking buses", lead=None, partners=[a, b, c])
+    return {a, b, c}
+
+
+def round_url(network, rnd):
+    return reverse("funds:round-detail", args=[network.slug, rnd.pk])
+
+
+def from_round_url(network, rnd):
+    return reverse("clusters:cluster-from-round", args=[network.slug, rnd.pk])
+
+
+def test_the_round_page_offers_alice_to_turn_the_grantees_into_a_cluster_once_a_grant_is_awarded(
+    client, network, alice, decided_round
+):
+    login(client, alice)
+    assert from_round_url(network, decided_round) not in client.get(round_url(network, decided_round)).text
+    food_club = [OrganisationFactory(network=network)]
+    proposal(decided_round, alice, title="Food club", lead=None, partners=food_club)
+    page = client.get(round_url(network, decided_round)).text
+    assert from_round_url(network, decided_round) in page
+    assert "Turn the grantees into a learning cluster" in page
+
+
+def test_alice_turns_the_grantees_into_a_cluster_from_the_round_page(
+    client, network, alice, decided_round, awarded
+):
+    response = login(client, alice).post(from_round_url(network, decided_round), follow=True)
+    cluster = LearningCluster.objects.get(from_round=decided_round)
+    assert response.redirect_chain[-1][0] == cluster.get_absolute_url()
+    assert "now form the cluster" in response.text
+    assert {p.organisation for p in cluster.participants.all()} == awarded
+    page = client.get(round_url(network, decided_round)).text
+    assert cluster.get_absolute_url() in page and "Add new grantees to the learning cluster" in page
+
+
+def test_bob_sees_no_such_button_and_cannot_turn_the_grantees_into_a_cluster(
+    client, network, bob, decided_round, awarded
+):
+    login(client, bob)
+    assert from_round_url(network, decided_round) not in client.get(round_url(network, decided_round)).text
+    assert client.post(from_round_url(network, decided_round)).status_code == 403
+    assert not LearningCluster.objects.exists()
+
+
+def test_charlie_gets_404_turning_the_grantees_into_a_cluster(
+    client, network, charlie, decided_round, awarded
+):
+    assert login(client, charlie).post(from_round_url(network, decided_round)).status_code == 404
+    assert not LearningCluster.objects.exists()
+
+
+def test_the_api_turns_the_grantees_into_a_cluster_with_their_organisations(
+    network, alice, decided_round, awarded
+):
+    client = APIClient()
+    client.force_authenticate(alice)
+    response = client.post(
+        f"/api/v1/networks/{network.slug}/clusters/from-round/", {"round": decided_round.pk}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["from_round"] == decided_round.pk and body["name"] == "Grantees of Spring round"
+    assert {p["organisation"] for p in body["participants"]} == {org.pk for org in awarded}
+    assert {p["name"] for p in body["participants"]} == {"Ash", "Birch", "Cedar"}
+    assert any("work best with 6 to 12" in w for w in body["warnings"])
+    assert LearningCluster.objects.get(from_round=decided_round).pk == body["id"]
