@@ -7,6 +7,7 @@ warnings beside the object (`Warned`) for the page or API to show.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.mime.text import MIMEText
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from clusters.ics import session_ics
 from clusters.models import (
@@ -420,10 +422,17 @@ def _invitees(session: ClusterSession):
     )
 
 
+def _calendar_part(ics: str) -> MIMEText:
+    """The .ics as its own MIME part: one charset parameter, and the iTIP method calendars look for."""
+    part = MIMEText(ics, "calendar", "utf-8")
+    part.set_param("method", "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename="invitation.ics")
+    return part
+
+
 def session_invitations_deliver(*, session: ClusterSession) -> int:
     """Email the invitation to each person not yet invited to this version of the session; returns sent."""
-    ics = session_ics(session)
-    when = session.starts_at.strftime("%A %d %B %Y, %H:%M %Z")
+    when = timezone.localtime(session.starts_at).strftime("%A %d %B %Y, %H:%M %Z")
     where = session.link or session.location or "to be confirmed"
     sent = 0
     for person in _invitees(session):
@@ -438,7 +447,13 @@ def session_invitations_deliver(*, session: ClusterSession) -> int:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[person.email],
         )
-        message.attach("invitation.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
+        ics = session_ics(
+            session,
+            organizer=settings.DEFAULT_FROM_EMAIL,
+            attendee_name=person.name,
+            attendee_email=person.email,
+        )
+        message.attach(_calendar_part(ics))
         message.send()
         # Recorded after sending: a crash in between re-sends one email rather than losing it.
         SessionInvitation.objects.get_or_create(session=session, person=person, sequence=session.sequence)

@@ -3,14 +3,12 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from clusters.ics import session_ics
-from clusters.models import Attendance, ClusterSession, FollowUp, SessionInvitation, SessionTieEffect
+from clusters.models import Attendance, FollowUp, SessionTieEffect
 from clusters.selectors import cluster_stats
 from clusters.services import (
     advice_add,
     attendance_record,
     cluster_create,
-    cluster_person_add,
     cluster_update,
     followup_add,
     followup_set_status,
@@ -20,7 +18,6 @@ from clusters.services import (
     peer_assist_update,
     question_add,
     session_create,
-    session_invitations_send,
     session_update,
 )
 from networks.models import Relationship, Role
@@ -364,58 +361,6 @@ def test_changing_a_sessions_time_bumps_its_calendar_sequence_but_notes_do_not(a
         user=alice, session=session, starts_at=datetime.datetime(2025, 5, 7, 9, tzinfo=datetime.UTC)
     )
     assert session.sequence == 1
-
-
-def test_invitations_are_emailed_once_with_a_calendar_file(
-    network, alice, cluster, trio, mailoutbox, django_capture_on_commit_callbacks
-):
-    for person in trio:
-        cluster_person_add(user=alice, cluster=cluster, person=person)
-    cluster_person_add(user=alice, cluster=cluster, person=MemberFactory(network=network, email=""))
-    session = SessionFactory(cluster=cluster, title="Spring walk")
-    with django_capture_on_commit_callbacks(execute=True):
-        assert session_invitations_send(user=alice, session=session) == 3
-    with django_capture_on_commit_callbacks(execute=True):
-        session_invitations_send(user=alice, session=session)
-    assert len(mailoutbox) == 3
-    name, content, mimetype = mailoutbox[0].attachments[0]
-    assert name == "invitation.ics" and mimetype.startswith("text/calendar")
-    assert "SUMMARY:Spring walk" in content and f"UID:cluster-session-{session.pk}@" in content
-    assert SessionInvitation.objects.filter(session=session).count() == 3
-
-
-def test_a_rescheduled_session_is_sent_again_with_a_higher_sequence(
-    network, alice, cluster, trio, mailoutbox, django_capture_on_commit_callbacks
-):
-    cluster_person_add(user=alice, cluster=cluster, person=trio[0])
-    session = SessionFactory(cluster=cluster)
-    with django_capture_on_commit_callbacks(execute=True):
-        session_invitations_send(user=alice, session=session)
-    session = session_update(user=alice, session=session, duration_minutes=120)
-    with django_capture_on_commit_callbacks(execute=True):
-        session_invitations_send(user=alice, session=session)
-    assert len(mailoutbox) == 2
-    assert "SEQUENCE:1" in mailoutbox[1].attachments[0][1]
-
-
-def test_the_calendar_file_escapes_text_and_folds_long_lines(cluster):
-    session = ClusterSession(
-        pk=7,
-        cluster=cluster,
-        title="Walks, talks; and \\ more",
-        starts_at=datetime.datetime(2025, 5, 6, 9, 30, tzinfo=datetime.UTC),
-        duration_minutes=60,
-        mode=ClusterSession.Mode.IN_PERSON,
-        location="Town hall",
-        agenda="Line one\n" + "é" * 80,
-    )
-    ics = session_ics(session, now=datetime.datetime(2025, 5, 1, tzinfo=datetime.UTC))
-    assert "SUMMARY:Walks\\, talks\\; and \\\\ more\r\n" in ics
-    assert "DTSTART:20250506T093000Z\r\nDTEND:20250506T103000Z\r\n" in ics
-    assert "LOCATION:Town hall\r\n" in ics
-    assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
-    assert "\r\n " in ics  # the long description was folded
-    assert ics.endswith("END:VCALENDAR\r\n")
 
 
 def test_changing_the_assisting_group_recomputes_the_warning(network, alice, cluster):
