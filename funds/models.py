@@ -86,6 +86,8 @@ class Round(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     sharing_session_on = models.DateField("final sharing session", null=True, blank=True)
+    # When the round moved to decided: its awards were woven into the network then, not when made.
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
     public_token = models.CharField(max_length=40, unique=True, default=_new_public_token, editable=False)
     # Kept in step with the awards inside award_make; the check constraint is the last line of defence.
     awarded_total = models.DecimalField(default=Decimal("0"), editable=False, **MONEY)

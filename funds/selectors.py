@@ -346,17 +346,19 @@ def round_grantee_reports(rnd: Round) -> GranteeOverview:
 
 @dataclass
 class SnapshotChange:
-    """The network before the round's first award against now; `comparison` is None when impossible."""
+    """The network before the round was decided against now; `comparison` is None when impossible."""
 
     first_award_at: object | None
+    woven_at: object | None  # when the awards' partners joined the network: the decision
     older: Snapshot | None
     newer: Snapshot | None
     comparison: dict | None
-    reason: str  # why there is no comparison: "no_snapshots", "no_award", "none_before", "none_since", ""
+    # Why there is no comparison: "no_snapshots", "no_award", "not_decided", "none_before", "none_since", ""
+    reason: str
 
 
 def round_snapshot_change(rnd: Round) -> SnapshotChange:
-    """snapshot_compare of the latest done snapshot before the round's first award and the latest one now."""
+    """snapshot_compare of the latest done snapshot before the round was decided and the latest one now."""
     network = rnd.fund.network
     first_award_at = (
         Award.objects.filter(proposal__round=rnd)
@@ -364,13 +366,17 @@ def round_snapshot_change(rnd: Round) -> SnapshotChange:
         .values_list("awarded_at", flat=True)
         .first()
     )
+    # Rounds decided before decided_at was recorded wove their partners in at the first award.
+    woven_at = (rnd.decided_at or first_award_at) if rnd.results_public and first_award_at else None
     done = network_selectors.snapshots_done(network=network)
     newer = done.first()
-    older = done.filter(finished_at__lt=first_award_at).first() if first_award_at else None
+    older = done.filter(finished_at__lt=woven_at).first() if woven_at else None
     if newer is None:
         reason = "no_snapshots"
     elif first_award_at is None:
         reason = "no_award"
+    elif woven_at is None:
+        reason = "not_decided"
     elif older is None:
         reason = "none_before"
     elif older.pk == newer.pk:
@@ -379,5 +385,10 @@ def round_snapshot_change(rnd: Round) -> SnapshotChange:
         reason = ""
     comparison = network_selectors.snapshot_compare(older=older, newer=newer) if not reason else None
     return SnapshotChange(
-        first_award_at=first_award_at, older=older, newer=newer, comparison=comparison, reason=reason
+        first_award_at=first_award_at,
+        woven_at=woven_at,
+        older=older,
+        newer=newer,
+        comparison=comparison,
+        reason=reason,
     )

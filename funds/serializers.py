@@ -16,6 +16,7 @@ from funds.models import (
     Round,
     RubricCriterion,
 )
+from funds.permissions import can_manage
 from funds.selectors import proposal_status_for
 from funds.services import ROUND_FIELDS
 from networks.serializers import NetworkMemberField, NetworkOrganisationField
@@ -38,7 +39,20 @@ class CriterionSerializer(serializers.ModelSerializer):
 class RoundSerializer(serializers.ModelSerializer):
     fund = serializers.PrimaryKeyRelatedField(queryset=Fund.objects.none())
     criteria = CriterionSerializer(many=True, required=False, help_text="The rubric; each scored 1–5.")
-    remaining_budget = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    awarded_total = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="Sum of the awards; null for all but coordinators until the round is decided.",
+    )
+    remaining_budget = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="Budget not yet awarded; null for all but coordinators until the round is decided.",
+    )
 
     class Meta:
         model = Round
@@ -59,6 +73,15 @@ class RoundSerializer(serializers.ModelSerializer):
         if network is not None:
             fields["fund"].queryset = Fund.objects.filter(network=network)
         return fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        network = self.context.get("network") or instance.fund.network
+        # What has been awarded tells applicants how their proposals fared, so it waits for the decision.
+        if not (instance.results_public or (request is not None and can_manage(request.user, network))):
+            data["awarded_total"] = data["remaining_budget"] = None
+        return data
 
 
 class RoundUpdateSerializer(RoundSerializer):

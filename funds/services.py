@@ -186,6 +186,7 @@ def round_transition(*, user, round: Round, status: str) -> Round:
     rnd.move_to(status)
     if status == Round.Status.OPEN and not rnd.criteria.exists():
         raise ValidationError({"status": "Add at least one rubric criterion before opening the round."})
+    update_fields = ["status", "updated_at"]
     if status == Round.Status.DECIDED:
         # Applicants see outcomes from now on, so every undecided proposal gets a plain answer.
         now = timezone.now()
@@ -195,8 +196,14 @@ def round_transition(*, user, round: Round, status: str) -> Round:
             decided_at=now,
             updated_at=now,
         )
-    rnd.save(update_fields=["status", "updated_at"])
-    round.status = rnd.status
+        # Ties and newcomers are visible to every member on the map, so they wait for the decision too.
+        for proposal in rnd.proposals.filter(status=Proposal.Status.AWARDED).order_by("decided_at", "id"):
+            proposal.round = rnd
+            _weave_partners(user=user, proposal=proposal)
+        rnd.decided_at = now
+        update_fields.append("decided_at")
+    rnd.save(update_fields=update_fields)
+    round.status, round.decided_at = rnd.status, rnd.decided_at
     return rnd
 
 
@@ -600,14 +607,16 @@ def award_make(*, user, proposal: Proposal, amount) -> Award:
     """Award a grant within the grant range and the round's remaining budget, safe under concurrency.
 
     The round row is locked first, so two coordinators awarding at once queue up and the second sees the
-    first's award; the guarded UPDATE and the round's check constraint back this up.
+    first's award; the guarded UPDATE and the round's check constraint back this up. The partners are
+    woven into the network when the round moves to decided (round_transition), not now.
     """
     _require_manager(user, proposal.round.fund.network)
     amount = _money(amount, "amount")
     rnd = Round.objects.select_for_update().select_related("fund__network").get(pk=proposal.round_id)
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if rnd.status not in (Round.Status.REVIEW, Round.Status.DECIDED):
-        raise ValidationError({"round": "Awards are made once the round is in review."})
+    if rnd.status != Round.Status.REVIEW:
+        # Deciding the round answers every proposal, so there is nothing left to award after it.
+        raise ValidationError({"round": "Awards are made while the round is in review."})
     if proposal.status != Proposal.Status.SUBMITTED:
         raise ValidationError({"proposal": f"This proposal is {proposal.get_status_display().lower()}."})
     if not rnd.grant_min <= amount <= rnd.grant_max:
@@ -629,8 +638,6 @@ def award_make(*, user, proposal: Proposal, amount) -> Award:
     proposal.status = Proposal.Status.AWARDED
     proposal.decided_at = now
     proposal.save(update_fields=["status", "decided_at", "updated_at"])
-    proposal.round = rnd
-    _weave_partners(user=user, proposal=proposal)
     return award
 
 

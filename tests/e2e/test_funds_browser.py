@@ -172,6 +172,7 @@ def test_a_coordinator_adjusts_assignments_by_hand_and_reads_the_round_pages(
     expect(page.get_by_text("Grandparents are the most reliable walkers.")).to_be_visible()
     shot(page, "reports")
 
+    services.round_transition(user=alice, round=rnd, status="decided")
     after = _compute(rnd.fund.network)
     page.get_by_role("link", name=rnd.title).click()
     effect = page.locator("#network-effect")

@@ -184,3 +184,39 @@ def test_ranking_and_portfolio_are_for_coordinators(alice, bob, charlie, open_ro
     assert portfolio.status_code == 200 and "knapsack" in portfolio.json()
     assert client_for(bob).get(f"{BASE}/rounds/{open_round.pk}/ranking/").status_code == 403
     assert client_for(charlie).get(f"{BASE}/rounds/{open_round.pk}/ranking/").status_code == 404
+
+
+def test_bob_sees_no_ties_newcomers_or_totals_of_the_awards_until_the_round_is_decided(
+    network, alice, applicant, open_round, orgs
+):
+    proposal = submit_proposal(
+        rnd=open_round,
+        user=applicant,
+        lead=bob_member(network, applicant),
+        partners=[*orgs[:3], "Riverside Youth Club"],
+    )
+    services.round_transition(user=alice, round=open_round, status="review")
+    services.award_make(user=alice, proposal=proposal, amount="5000")
+    bob = client_for(applicant)
+
+    def seen_by_bob():
+        ties = bob.get(f"{BASE}/relationships/").json()["results"]
+        organisations = bob.get(f"{BASE}/organisations/").json()["results"]
+        rnd = bob.get(f"{BASE}/rounds/{open_round.pk}/").json()
+        return (
+            [t for t in ties if t["provenance"] == "fund"],
+            {o["name"] for o in organisations},
+            (rnd["awarded_total"], rnd["remaining_budget"]),
+        )
+
+    fund_ties, organisations, totals = seen_by_bob()
+    assert fund_ties == [] and "Riverside Youth Club" not in organisations and totals == (None, None)
+    assert bob.get(f"{BASE}/rounds/").json()["results"][0]["awarded_total"] is None
+    as_alice = client_for(alice).get(f"{BASE}/rounds/{open_round.pk}/").json()
+    assert (as_alice["awarded_total"], as_alice["remaining_budget"]) == ("5000.00", "15000.00")
+
+    services.round_transition(user=alice, round=open_round, status="decided")
+    fund_ties, organisations, totals = seen_by_bob()
+    assert len(fund_ties) == 6  # every pair of the four partners
+    assert "Riverside Youth Club" in organisations
+    assert totals == ("5000.00", "15000.00")

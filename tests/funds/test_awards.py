@@ -83,11 +83,19 @@ def test_a_proposal_is_declined_with_a_reason(in_review, alice):
 
 
 @pytest.mark.django_db
-def test_an_award_ties_the_partners_and_brings_the_newcomer_into_the_network(network, in_review, alice, orgs):
+def test_an_award_ties_the_partners_and_brings_the_newcomer_in_once_the_round_is_decided(
+    network, in_review, alice, orgs
+):
     rnd, proposal = in_review
     Relationship.objects.create(network=network, source=orgs[0], target=orgs[1], kind="collaboration")
     services.award_make(user=alice, proposal=proposal, amount="5000")
+    assert not Relationship.objects.filter(provenance="fund").exists()
+    assert not Member.objects.filter(network=network, name="Riverside Youth Club").exists()
+    assert selectors.round_network_effect(rnd).new_ties == []
 
+    services.round_transition(user=alice, round=rnd, status="decided")
+    rnd.refresh_from_db()
+    assert rnd.decided_at is not None
     newcomer = Member.objects.get(network=network, name="Riverside Youth Club")
     assert newcomer.kind == Member.Kind.ORGANISATION
     assert rnd.title in newcomer.description
@@ -109,10 +117,25 @@ def test_an_award_ties_the_partners_and_brings_the_newcomer_into_the_network(net
 
 @pytest.mark.django_db
 def test_a_declined_proposal_weaves_nothing(in_review, alice, network):
-    _, proposal = in_review
+    rnd, proposal = in_review
     services.proposal_decline(user=alice, proposal=proposal, reason="No")
+    services.round_transition(user=alice, round=rnd, status="decided")
     assert not Relationship.objects.filter(provenance="fund").exists()
     assert not Member.objects.filter(network=network, name="Riverside Youth Club").exists()
+
+
+@pytest.mark.django_db
+def test_awards_are_made_only_while_the_round_is_in_review(network, alice, applicant, open_round, orgs):
+    proposal = submit_proposal(
+        rnd=open_round, user=applicant, lead=bob_member(network, applicant), partners=orgs[:3]
+    )
+    with pytest.raises(ValidationError, match="in review"):
+        services.award_make(user=alice, proposal=proposal, amount="5000")
+    services.round_transition(user=alice, round=open_round, status="review")
+    services.round_transition(user=alice, round=open_round, status="decided")
+    with pytest.raises(ValidationError, match="in review"):
+        services.award_make(user=alice, proposal=proposal, amount="5000")
+    assert not Award.objects.exists()
 
 
 @pytest.mark.django_db
@@ -146,10 +169,7 @@ def test_grantees_report_at_midpoint_and_at_the_end(in_review, alice, applicant,
 
 
 @pytest.mark.services
-def test_concurrent_awards_never_exceed_the_budget(transactional_db, network, alice, fund, orgs, monkeypatch):
-    # Each award's new ties ask for a metrics snapshot; run eagerly in many threads at once those
-    # computations contend for the network's lock, which is the snapshot code's business, not this test's.
-    monkeypatch.setattr("networks.snapshots._enqueue", lambda *args, **kwargs: None, raising=False)
+def test_concurrent_awards_never_exceed_the_budget(transactional_db, network, alice, fund, orgs):
     rnd = make_round(
         user=alice, fund=fund, status="review", budget=Decimal("20000"), grant_max=Decimal("8000")
     )

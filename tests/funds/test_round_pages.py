@@ -204,7 +204,7 @@ def test_without_snapshots_the_round_page_says_so_and_links_to_the_dashboard(
     assert reverse("networks:dashboard", kwargs={"slug": SLUG}) in text
 
 
-def test_the_round_page_compares_the_network_before_the_first_award_with_now(
+def test_the_round_page_compares_the_network_before_the_decision_with_now(
     client, network, alice, applicant, open_round, orgs
 ):
     a, b, c = orgs[:3]
@@ -217,11 +217,18 @@ def test_the_round_page_compares_the_network_before_the_first_award_with_now(
         partners=[a, b, c, "Riverside Youth Club"],
     )
     services.round_transition(user=alice, round=open_round, status="review")
-    before = _compute(network)
+    _compute(network)
     client.force_login(alice)
     assert client.get(url("round-detail", pk=open_round.pk)).context["change"].reason == "no_award"
 
     services.award_make(user=alice, proposal=proposal, amount="5000")
+    # Computed after the award but before the decision: the award has not changed the network yet.
+    before = _compute(network)
+    page = client.get(url("round-detail", pk=open_round.pk))
+    assert page.context["change"].reason == "not_decided"
+    assert "join the network when the round is decided" in page.content.decode()
+
+    services.round_transition(user=alice, round=open_round, status="decided")
     page = client.get(url("round-detail", pk=open_round.pk))
     assert page.context["change"].reason == "none_since"
     assert "not been computed since" in page.content.decode()
@@ -243,7 +250,7 @@ def test_the_round_page_compares_the_network_before_the_first_award_with_now(
     assert "triangle closed" in text and "Org A and Org C" in text and "See everything that changed" in text
 
 
-def test_a_round_awarded_before_any_snapshot_has_no_before_to_compare(
+def test_a_round_decided_before_any_snapshot_has_no_before_to_compare(
     client, network, alice, applicant, open_round, orgs
 ):
     proposal = submit_proposal(
@@ -251,6 +258,7 @@ def test_a_round_awarded_before_any_snapshot_has_no_before_to_compare(
     )
     services.round_transition(user=alice, round=open_round, status="review")
     services.award_make(user=alice, proposal=proposal, amount="5000")
+    services.round_transition(user=alice, round=open_round, status="decided")
     _compute(network)
     client.force_login(alice)
     page = client.get(url("round-detail", pk=open_round.pk))
