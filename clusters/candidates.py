@@ -4,8 +4,9 @@
 and to test; `candidates_propose` and `candidates_for_cluster` load that data from the network.
 
 The rule (DESIGN.md): organisations tagged with the strategy, from different communities, preferring
-ones not yet tied to each other, because a cluster should weave new ties. Picks are greedy, one at a
-time, each time taking the organisation that
+ones not yet tied to each other, because a cluster should weave new ties. An organisation's community
+is the one typed in on it, else the one the latest metrics snapshot detected from the ties.
+Picks are greedy, one at a time, each time taking the organisation that
   1. is tied to the fewest organisations already picked (so adds the most new, untied pairs),
   2. then brings a community the cluster does not have yet,
   3. then has the fewest ties to the rest of the candidates (more weaving to come),
@@ -14,10 +15,10 @@ time, each time taking the organisation that
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from clusters.models import CLUSTER_SIZE, LearningCluster
-from clusters.selectors import organisation_neighbours
+from clusters.selectors import detected_communities, organisation_neighbours
 from networks.models import Member, Network, Tag
 
 
@@ -27,6 +28,7 @@ class Org:
     name: str
     community: str = ""
     tags: tuple[str, ...] = ()
+    community_detected: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Candidate:
     tied_with: tuple[str, ...]
     new_community: bool
     reason: str
+    community_detected: bool = False
 
 
 def _join(names: Sequence[str]) -> str:
@@ -53,13 +56,14 @@ def _reason(org: Org, *, picked: int, tied_names: list[str], new_community: bool
     parts = []
     if org.tags:
         parts.append(f"Works on {_join(org.tags)}.")
+    where = f"{org.community} (as the network map groups it)" if org.community_detected else org.community
     if not org.community:
         parts.append("No community recorded.")
     elif new_community:
-        parts.append(f"From {org.community}, a community not yet in the cluster.")
+        parts.append(f"From {where}, a community not yet in the cluster.")
     else:
         others = "another organisation" if same_count == 1 else f"{same_count} other organisations"
-        parts.append(f"From {org.community}, like {others} already in the cluster.")
+        parts.append(f"From {where}, like {others} already in the cluster.")
     if picked == 0:
         parts.append("First pick: the candidate with the fewest existing ties to the others.")
     elif not tied_names:
@@ -82,7 +86,8 @@ def select_candidates(
     chosen = list(seed)
     chosen_ids = {o.id for o in chosen}
     names = {o.id: o.name for o in chosen}
-    communities = Counter(o.community for o in chosen if o.community)
+    # "north" and "North" are one community, as in the cluster's warnings.
+    communities = Counter(o.community.casefold() for o in chosen if o.community)
     remaining = {o.id: o for o in pool if o.id not in chosen_ids}
     everyone = set(remaining) | chosen_ids
     in_pool_ties = {oid: len(neighbours.get(oid, set()) & everyone) for oid in remaining}
@@ -92,13 +97,13 @@ def select_candidates(
 
         def key(org: Org):
             tied = len(neighbours.get(org.id, set()) & chosen_ids)
-            new_community = bool(org.community) and org.community not in communities
+            new_community = bool(org.community) and org.community.casefold() not in communities
             return (tied, not new_community, in_pool_ties[org.id], org.name.lower(), org.id)
 
         best = min(remaining.values(), key=key)
         tied_ids = neighbours.get(best.id, set()) & chosen_ids
         tied_names = sorted(names[i] for i in tied_ids)
-        new_community = bool(best.community) and best.community not in communities
+        new_community = bool(best.community) and best.community.casefold() not in communities
         picks.append(
             Candidate(
                 organisation_id=best.id,
@@ -109,12 +114,13 @@ def select_candidates(
                 new_pairs=len(chosen_ids) - len(tied_ids),
                 tied_with=tuple(tied_names),
                 new_community=new_community,
+                community_detected=best.community_detected,
                 reason=_reason(
                     best,
                     picked=len(chosen_ids),
                     tied_names=tied_names,
                     new_community=new_community,
-                    same_count=communities.get(best.community, 0),
+                    same_count=communities.get(best.community.casefold(), 0),
                 ),
             )
         )
@@ -122,8 +128,17 @@ def select_candidates(
         chosen_ids.add(best.id)
         names[best.id] = best.name
         if best.community:
-            communities[best.community] += 1
+            communities[best.community.casefold()] += 1
     return picks
+
+
+def _with_detected_communities(network: Network, orgs: list[Org]) -> list[Org]:
+    """Orgs without a typed-in community take the one the latest snapshot detected, if any."""
+    blank = [o.id for o in orgs if not o.community and o.id > 0]
+    detected = detected_communities(network=network, member_ids=blank) if blank else {}
+    return [
+        replace(o, community=detected[o.id], community_detected=True) if o.id in detected else o for o in orgs
+    ]
 
 
 def _pool(*, network: Network, tag_ids: Sequence[int], exclude_ids: set[int]) -> list[Org]:
@@ -136,15 +151,16 @@ def _pool(*, network: Network, tag_ids: Sequence[int], exclude_ids: set[int]) ->
         .prefetch_related("tags")
     )
     wanted = set(tag_ids)
-    return [
+    pool = [
         Org(
             id=o.pk,
             name=o.name,
-            community=o.community,
+            community=o.community.strip(),
             tags=tuple(t.name for t in o.tags.all() if t.pk in wanted),
         )
         for o in orgs
     ]
+    return _with_detected_communities(network, pool)
 
 
 def candidates_propose(*, network: Network, tags: Sequence[Tag], limit: int = 12) -> list[Candidate]:
@@ -158,12 +174,13 @@ def candidates_for_cluster(*, cluster: LearningCluster, limit: int | None = None
     """Who else should be in this cluster: candidates that best complement its organisations."""
     members = list(cluster.participants.filter(organisation__isnull=False).select_related("organisation"))
     seed = [
-        Org(id=p.organisation_id, name=p.organisation.name, community=p.organisation.community)
+        Org(id=p.organisation_id, name=p.organisation.name, community=p.organisation.community.strip())
         for p in members
     ]
+    seed = _with_detected_communities(cluster.network, seed)
     # Local projects have no place on the map but still bring their community to the cluster.
     seed += [
-        Org(id=-p.pk, name=p.project_name, community=p.community)
+        Org(id=-p.pk, name=p.project_name, community=p.community.strip())
         for p in cluster.participants.filter(organisation__isnull=True)
     ]
     tag_ids = list(cluster.strategy_tags.values_list("pk", flat=True))

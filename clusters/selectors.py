@@ -1,6 +1,7 @@
 """Reads that span models: organisation ties for candidates, warnings and the cluster's figures."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, time
 from itertools import combinations
 
@@ -47,6 +48,34 @@ def organisation_neighbours(*, network: Network, organisation_ids: set[int]) -> 
     return dict(neighbours)
 
 
+def detected_communities(*, network: Network, member_ids: Iterable[int]) -> dict[int, str]:
+    """The community each of these members was placed in by the latest done snapshot, by name.
+
+    A detected community is named after the community most of its members typed in (DESIGN.md's
+    snapshot summaries), else "Group n"; members the snapshot did not place are left out.
+    """
+    ids = set(member_ids)
+    latest = snapshots_done(network=network).values_list("pk", "communities").first() if ids else None
+    if latest is None:
+        return {}
+    snapshot_id, communities = latest
+    names = {c["id"]: c.get("name") or f"Group {c['id'] + 1}" for c in communities or [] if "id" in c}
+    rows = MemberMetric.objects.filter(
+        snapshot_id=snapshot_id, member_id__in=ids, community__isnull=False
+    ).values_list("member_id", "community")
+    return {member_id: names.get(c, f"Group {c + 1}") for member_id, c in rows}
+
+
+def participant_communities(*, cluster: LearningCluster, participants) -> dict[int, str]:
+    """Each participant's community: typed in (the organisation's, or a local project's own), else the
+    organisation's detected community in the latest snapshot; participants with neither are left out."""
+    known = {p.pk: p.effective_community.strip() for p in participants if p.effective_community.strip()}
+    blank = {p.pk: p.organisation_id for p in participants if p.pk not in known and p.organisation_id}
+    detected = detected_communities(network=cluster.network, member_ids=blank.values()) if blank else {}
+    known.update({pk: detected[org_id] for pk, org_id in blank.items() if org_id in detected})
+    return known
+
+
 def cluster_warnings(*, cluster: LearningCluster) -> list[str]:
     """What is outside the cluster rules (size 6–12, more than one community): warnings, not errors."""
     participants = list(cluster.participants.select_related("organisation"))
@@ -63,10 +92,16 @@ def cluster_warnings(*, cluster: LearningCluster) -> list[str]:
             f"The cluster has {count} organisations or projects; learning clusters work best with "
             f"{low} to {high}. Consider splitting it."
         )
-    communities = {p.effective_community.strip().lower() for p in participants if p.effective_community}
-    if count >= 2 and len(communities) == 1 and all(p.effective_community for p in participants):
+    known = participant_communities(cluster=cluster, participants=participants)
+    if len(known) >= 2 and len({c.lower() for c in known.values()}) == 1:
+        community = next(iter(known.values()))
+        who = (
+            "All participants"
+            if len(known) == count
+            else f"All the participants whose community is known ({len(known)} of {count})"
+        )
         warnings.append(
-            f"All participants come from one community ({participants[0].effective_community}); "
+            f"{who} come from one community ({community}); "
             "a cluster learns more, and weaves more new ties, across communities."
         )
     return warnings

@@ -173,12 +173,16 @@ class PersonAddSerializer(serializers.Serializer):
 class CandidateSerializer(serializers.Serializer):
     organisation_id = serializers.IntegerField()
     name = serializers.CharField()
-    community = serializers.CharField()
+    community = serializers.CharField(help_text="Typed in on the organisation, else detected (see below).")
     matched_tags = serializers.ListField(child=serializers.CharField())
     rank = serializers.IntegerField()
     new_pairs = serializers.IntegerField(help_text="Organisations already picked that it is not yet tied to.")
     tied_with = serializers.ListField(child=serializers.CharField())
     new_community = serializers.BooleanField()
+    community_detected = serializers.BooleanField(
+        help_text="True when the organisation has no community typed in and `community` is the one the "
+        "latest metrics snapshot detected from the ties."
+    )
     reason = serializers.CharField()
 
 

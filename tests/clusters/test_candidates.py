@@ -1,7 +1,10 @@
+import datetime
+
 import pytest
 from django.utils import timezone
 
 from clusters.candidates import Org, candidates_for_cluster, candidates_propose, select_candidates
+from networks.models import MemberMetric, Snapshot
 from networks.services import tags_resolve
 from tests.clusters.factories import ParticipantFactory
 from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
@@ -99,3 +102,70 @@ def test_greedy_selection_takes_a_new_community_when_ties_are_equal():
     picks = select_candidates(pool=pool, neighbours={}, seed=[Org(9, "Seed", "North")], limit=3)
     assert [p.name for p in picks] == ["Gamma", "Alpha", "Beta"]
     assert picks[0].new_pairs == 1 and picks[1].new_pairs == 2
+
+
+def detected(network, placed: dict, *, names: dict[int, str], status=Snapshot.Status.DONE, age_days=0):
+    """A metrics snapshot that placed these members (member -> community id) in named communities."""
+    snapshot = Snapshot.objects.create(
+        network=network,
+        status=status,
+        finished_at=timezone.now() - datetime.timedelta(days=age_days),
+        communities=[{"id": i, "name": name} for i, name in names.items()],
+    )
+    MemberMetric.objects.bulk_create(
+        MemberMetric(snapshot=snapshot, member=member, community=community)
+        for member, community in placed.items()
+    )
+    return snapshot
+
+
+@pytest.fixture
+def untyped(network):
+    """A (North) and two organisations with no community typed in, B and C; nobody is tied."""
+    (walk,) = tags_resolve(network=network, names=["Walking groups"])
+    orgs = {}
+    for name, community in [("A", "North"), ("B", ""), ("C", "")]:
+        orgs[name] = OrganisationFactory(network=network, name=name, community=community)
+        orgs[name].tags.add(walk)
+    return walk, orgs
+
+
+def test_without_a_snapshot_an_organisation_with_no_community_typed_in_has_none(network, untyped):
+    walk, _ = untyped
+    picks = candidates_propose(network=network, tags=[walk])
+    assert [c.name for c in picks] == ["A", "B", "C"]
+    assert "No community recorded." in picks[1].reason and not picks[1].community_detected
+
+
+def test_a_blank_community_falls_back_on_the_one_the_latest_done_snapshot_detected(network, untyped):
+    walk, orgs = untyped
+    detected(network, {orgs["B"]: 0, orgs["C"]: 0}, names={0: "South"}, age_days=2)
+    detected(network, {orgs["B"]: 0, orgs["C"]: 1}, names={0: "North", 1: "Group 2"}, age_days=1)
+    detected(
+        network, {orgs["B"]: 1, orgs["C"]: 0}, names={0: "North", 1: "East"}, status=Snapshot.Status.RUNNING
+    )
+    picks = candidates_propose(network=network, tags=[walk])
+    # C brings a community the cluster lacks; B's detected community is A's, North.
+    assert [c.name for c in picks] == ["A", "C", "B"]
+    by_name = {c.name: c for c in picks}
+    assert (by_name["C"].community, by_name["C"].community_detected) == ("Group 2", True)
+    assert (
+        "From Group 2 (as the network map groups it), a community not yet in the cluster."
+        in by_name["C"].reason
+    )
+    assert by_name["B"].community == "North" and not by_name["B"].new_community
+    assert "like another organisation already in the cluster" in by_name["B"].reason
+    assert (by_name["A"].community, by_name["A"].community_detected) == ("North", False)
+
+
+def test_who_else_reads_the_detected_community_of_a_participant_with_none_typed_in(network, cluster, untyped):
+    walk, orgs = untyped
+    cluster.strategy_tags.add(walk)
+    ParticipantFactory(cluster=cluster, organisation=orgs["B"])
+    south = OrganisationFactory(network=network, name="D", community="south")
+    south.tags.add(walk)
+    detected(network, {orgs["B"]: 0, orgs["C"]: 1}, names={0: "South", 1: "West"})
+    picks = candidates_for_cluster(cluster=cluster)
+    # A (North) and C (West) bring new communities; D's "south" is the one B was detected in.
+    assert [c.name for c in picks] == ["A", "C", "D"]
+    assert not picks[-1].new_community

@@ -2,9 +2,10 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from clusters.models import Attendance, FollowUp, SessionTieEffect
-from clusters.selectors import cluster_stats
+from clusters.selectors import cluster_stats, cluster_warnings
 from clusters.services import (
     advice_add,
     attendance_record,
@@ -20,7 +21,7 @@ from clusters.services import (
     session_create,
     session_update,
 )
-from networks.models import Relationship, Role
+from networks.models import MemberMetric, Relationship, Role, Snapshot
 from networks.permissions import has_role
 from networks.services import relationship_add, relationship_update
 from tests.clusters.factories import ParticipantFactory, SessionFactory
@@ -53,6 +54,52 @@ def test_participants_all_from_one_community_warn(network, alice):
         "All participants come from one community (North); a cluster learns more, "
         "and weaves more new ties, across communities."
     ]
+
+
+def snapshot_placing(network, placed: dict, names: dict[int, str]):
+    """A done metrics snapshot that placed these members (member -> community id) in named communities."""
+    snapshot = Snapshot.objects.create(
+        network=network,
+        status=Snapshot.Status.DONE,
+        finished_at=timezone.now(),
+        communities=[{"id": i, "name": name} for i, name in names.items()],
+    )
+    MemberMetric.objects.bulk_create(
+        MemberMetric(snapshot=snapshot, member=m, community=c) for m, c in placed.items()
+    )
+
+
+def test_the_one_community_warning_counts_only_the_communities_that_are_known(network, alice):
+    typed = orgs(network, 3, communities=("North",))
+    blank = orgs(network, 3, communities=("",))
+    _, warnings = cluster_create(user=alice, network=network, name="Walk", organisations=typed + blank)
+    assert warnings == [
+        "All the participants whose community is known (3 of 6) come from one community (North); "
+        "a cluster learns more, and weaves more new ties, across communities."
+    ]
+
+
+def test_an_organisation_with_no_community_typed_in_counts_with_the_one_the_snapshot_detected(network, alice):
+    typed = orgs(network, 5, communities=("North",))
+    blank = OrganisationFactory(network=network, community="")
+    cluster, _ = cluster_create(user=alice, network=network, name="Walk", organisations=[*typed, blank])
+    snapshot_placing(network, {blank: 0}, {0: "south"})
+    assert cluster_warnings(cluster=cluster) == []
+    snapshot_placing(network, {blank: 0}, {0: "north"})  # the latest snapshot now places it in North
+    assert cluster_warnings(cluster=cluster) == [
+        "All participants come from one community (North); a cluster learns more, "
+        "and weaves more new ties, across communities."
+    ]
+
+
+def test_one_known_community_alone_does_not_warn(network, alice):
+    _, warnings = cluster_create(
+        user=alice,
+        network=network,
+        name="Walk",
+        organisations=orgs(network, 1, communities=("North",)) + orgs(network, 5, communities=("",)),
+    )
+    assert warnings == []
 
 
 def test_a_local_project_counts_as_a_participant_with_its_own_community(network, alice):
