@@ -89,7 +89,12 @@ def handbook_markdown(*, cluster: LearningCluster) -> str:
     st = d["stats"]
     across = st["ties_created_across_communities"]
     out += ["## In figures", ""]
-    rate = f"{st['attendance_rate']:.0%}" if st["attendance_rate"] is not None else "not recorded"
+    rate = (
+        f"{st['attendance_rate']:.0%} ({st['attended']} of {st['attendance_expected']}: "
+        "each person of the cluster at each session held)"
+        if st["attendance_rate"] is not None
+        else "no session held yet"
+    )
     out += [
         f"- Sessions: {st['sessions']}",
         f"- Attendance rate: {rate}",

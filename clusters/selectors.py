@@ -120,10 +120,26 @@ def peer_assist_warnings(*, peer_assist: PeerAssist) -> list[str]:
 
 
 def cluster_stats(*, cluster: LearningCluster) -> dict:
-    """The cluster's figures: attendance rate, peer assists, follow-ups and the ties it wove."""
+    """The cluster's figures: attendance rate, peer assists, follow-ups and the ties it wove.
+
+    The attendance rate is over every (person of the cluster, session already held) pair, so someone
+    nobody ticked counts as absent; peer assists count only once their session has been held.
+    """
+    now = timezone.now()
+    sessions = cluster.sessions.aggregate(total=Count("id"), held=Count("id", filter=Q(starts_at__lte=now)))
+    people = cluster.people.count()
     attendance = Attendance.objects.filter(session__cluster=cluster).aggregate(
-        records=Count("id"), attended=Count("id", filter=Q(attended=True))
+        records=Count("id"),
+        attended=Count(
+            "id",
+            filter=Q(
+                attended=True,
+                session__starts_at__lte=now,
+                person__in=cluster.people.values("person_id"),
+            ),
+        ),
     )
+    expected = people * sessions["held"]
     follow_ups = FollowUp.objects.filter(peer_assist__session__cluster=cluster).aggregate(
         total=Count("id"), done=Count("id", filter=Q(status=FollowUp.Status.DONE))
     )
@@ -135,14 +151,16 @@ def cluster_stats(*, cluster: LearningCluster) -> dict:
         if e.person_a.community and e.person_b.community and e.person_a.community != e.person_b.community
     )
     return {
-        "sessions": cluster.sessions.count(),
-        "sessions_held": cluster.sessions.filter(starts_at__lte=timezone.now()).count(),
+        "sessions": sessions["total"],
+        "sessions_held": sessions["held"],
+        "people": people,
         "attendance_records": attendance["records"],
+        "attendance_expected": expected,
         "attended": attendance["attended"],
-        "attendance_rate": (
-            round(attendance["attended"] / attendance["records"], 3) if attendance["records"] else None
-        ),
-        "peer_assists": PeerAssist.objects.filter(session__cluster=cluster).count(),
+        "attendance_rate": round(attendance["attended"] / expected, 3) if expected else None,
+        "peer_assists": PeerAssist.objects.filter(
+            session__cluster=cluster, session__starts_at__lte=now
+        ).count(),
         "follow_ups": follow_ups["total"],
         "follow_ups_done": follow_ups["done"],
         "ties_created": len(created),

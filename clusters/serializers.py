@@ -208,11 +208,19 @@ class NetworkEffectSerializer(serializers.Serializer):
 
 class ClusterStatsSerializer(serializers.Serializer):
     sessions = serializers.IntegerField()
-    sessions_held = serializers.IntegerField()
-    attendance_records = serializers.IntegerField()
-    attended = serializers.IntegerField()
-    attendance_rate = serializers.FloatField(allow_null=True)
-    peer_assists = serializers.IntegerField()
+    sessions_held = serializers.IntegerField(help_text="Sessions whose start time has passed.")
+    people = serializers.IntegerField(help_text="The people taking part in the cluster now.")
+    attendance_records = serializers.IntegerField(help_text="Attendance rows recorded, ticked or not.")
+    attendance_expected = serializers.IntegerField(help_text="people × sessions_held.")
+    attended = serializers.IntegerField(
+        help_text="Of those (person, session held) pairs, the ones ticked as attended."
+    )
+    attendance_rate = serializers.FloatField(
+        allow_null=True,
+        help_text="attended / attendance_expected: anyone not ticked counts as absent. "
+        "Null before a session is held or with nobody in the cluster.",
+    )
+    peer_assists = serializers.IntegerField(help_text="Peer assists in sessions already held.")
     follow_ups = serializers.IntegerField()
     follow_ups_done = serializers.IntegerField()
     ties_created = serializers.IntegerField()

@@ -10,6 +10,7 @@ from clusters.services import (
     advice_add,
     attendance_record,
     cluster_create,
+    cluster_person_add,
     cluster_update,
     followup_add,
     followup_set_status,
@@ -306,7 +307,9 @@ def test_attendance_of_someone_outside_the_network_is_refused(network, other_net
 def test_stats_count_attendance_peer_assists_follow_ups_and_ties_across_communities(
     network, alice, cluster, trio
 ):
-    session = SessionFactory(cluster=cluster)
+    for person in trio:
+        cluster_person_add(user=alice, cluster=cluster, person=person)
+    session = SessionFactory(cluster=cluster, starts_at=timezone.now() - datetime.timedelta(days=1))
     attendance_record(user=alice, session=session, attended=trio[:2], absent=trio[2:])
     peer_assist, _ = peer_assist_create(
         user=alice, session=session, presenter=ParticipantFactory(cluster=cluster), challenge="Rain"
@@ -320,6 +323,42 @@ def test_stats_count_attendance_peer_assists_follow_ups_and_ties_across_communit
     assert (stats["follow_ups_done"], stats["follow_ups"]) == (1, 2)
     assert stats["ties_created"] == 1
     assert stats["ties_created_across_communities"] == 1  # Ana (North) and Ben (South)
+
+
+def held(cluster, days_ago):
+    return SessionFactory(cluster=cluster, starts_at=timezone.now() - datetime.timedelta(days=days_ago))
+
+
+def test_the_attendance_rate_counts_the_clusters_people_nobody_ticked_as_absent(
+    network, alice, cluster, trio
+):
+    dan = MemberFactory(network=network, name="Dan")
+    for person in [*trio, dan]:
+        cluster_person_add(user=alice, cluster=cluster, person=person)
+    first, second, upcoming = held(cluster, 14), held(cluster, 7), SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=first, attended=trio[:2], absent=[trio[2]])  # Dan not recorded
+    attendance_record(user=alice, session=second, attended=[dan])
+    attendance_record(user=alice, session=upcoming, attended=[*trio, dan])  # not held yet
+    # Someone recorded before attendance was limited to the cluster's people does not count.
+    Attendance.objects.create(session=second, person=MemberFactory(network=network), attended=True)
+    stats = cluster_stats(cluster=cluster)
+    assert (stats["people"], stats["sessions"], stats["sessions_held"]) == (4, 3, 2)
+    assert (stats["attended"], stats["attendance_expected"]) == (3, 8)
+    assert stats["attendance_rate"] == 0.375
+
+
+def test_the_attendance_rate_is_none_before_any_session_is_held(network, alice, cluster, trio):
+    cluster_person_add(user=alice, cluster=cluster, person=trio[0])
+    attendance_record(user=alice, session=SessionFactory(cluster=cluster), attended=[trio[0]])
+    stats = cluster_stats(cluster=cluster)
+    assert stats["attendance_rate"] is None and stats["attendance_expected"] == 0
+
+
+def test_peer_assists_held_counts_only_those_in_sessions_already_held(alice, cluster):
+    presenter = ParticipantFactory(cluster=cluster)
+    for session in (held(cluster, 3), SessionFactory(cluster=cluster), SessionFactory(cluster=cluster)):
+        peer_assist_create(user=alice, session=session, presenter=presenter, challenge="Rain")
+    assert cluster_stats(cluster=cluster)["peer_assists"] == 1
 
 
 # ---------------------------------------------------------------- follow-ups

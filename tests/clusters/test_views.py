@@ -1,8 +1,11 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from clusters.models import Attendance, FollowUp, LearningCluster
-from clusters.services import followup_add, peer_assist_create
+from clusters.services import attendance_record, followup_add, peer_assist_create
 from networks.models import Relationship
 from networks.services import tags_resolve
 from tests.clusters.factories import ClusterPersonFactory, ParticipantFactory, SessionFactory
@@ -244,3 +247,21 @@ def test_unticking_someone_on_the_checklist_ends_the_tie_only_that_session_made(
     assert not Relationship.objects.active().filter(kind="learning").exists()
     client.post(url, {"present": [p.pk for p in people]})
     assert Relationship.objects.active().get(kind="learning").strength == 1
+
+
+def test_the_cluster_page_says_how_attendance_and_peer_assists_held_are_counted(
+    client, network, alice, cluster
+):
+    people = [MemberFactory(network=network) for _ in range(4)]
+    for person in people:
+        ClusterPersonFactory(cluster=cluster, person=person)
+    held = SessionFactory(cluster=cluster, starts_at=timezone.now() - datetime.timedelta(days=1))
+    SessionFactory(cluster=cluster)  # upcoming: neither its attendance nor its peer assists count yet
+    attendance_record(user=alice, session=held, attended=people[:1])
+    page = login(client, alice).get(reverse("clusters:cluster-detail", args=[network.slug, cluster.pk])).text
+    assert '<div class="stat">25%</div>' in page
+    assert (
+        "ticked as present at each of the 1 session held so far (1 of 4): anyone not ticked counts as absent"
+        in page
+    )
+    assert "Peer assists held counts only those in sessions that have already started." in page
