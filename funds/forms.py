@@ -57,7 +57,9 @@ class ProposalForm(forms.Form):
         required=False,
         help_text=f"What you will do, with whom, and why it is new. At most {SUMMARY_MAX_CHARS} characters.",
     )
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, required=False, label="Amount asked for")
+    amount = forms.DecimalField(
+        max_digits=12, decimal_places=2, required=False, label="Amount asked for", help_text="No cents."
+    )
     lead = forms.ModelChoiceField(queryset=Member.objects.none(), required=False, help_text="Who leads it.")
     partners = forms.ModelMultipleChoiceField(
         queryset=Member.objects.none(),

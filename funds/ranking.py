@@ -188,36 +188,42 @@ def portfolio_rank_order(items: Sequence[tuple[Id, Decimal, float]], budget: Dec
     return _portfolio(ordered, chosen, budget)
 
 
-def portfolio_knapsack(
-    items: Sequence[tuple[Id, Decimal, float]], budget: Decimal, *, unit: Decimal = Decimal("50")
-) -> Portfolio:
+def portfolio_knapsack(items: Sequence[tuple[Id, Decimal, float]], budget: Decimal) -> Portfolio:
     """The set with the highest total score within budget: exact 0/1 knapsack by dynamic programming.
 
-    Money is counted in whole units (default $50): amounts are rounded up and the budget down, so the
-    chosen set always fits; amounts that are multiples of the unit are treated exactly.
+    Money is counted in cents divided by the greatest common divisor of the amounts, so every amount is
+    a whole number of units; the budget is rounded down to whole units, which loses nothing because any
+    sum of whole units that fits the budget fits its rounded-down part. Scores count in thousandths.
     """
     ordered = sorted(items, key=lambda it: (-float(it[2]), repr(it[0])))
-    unit = Decimal(unit)
-    capacity = int((Decimal(budget) / unit).to_integral_value(ROUND_FLOOR)) if budget > 0 else 0
-    # Only positive scores can raise the total; scores are compared in thousandths so the DP is exact.
+    budget_cents = int((Decimal(budget) * 100).to_integral_value(ROUND_FLOOR)) if budget > 0 else 0
+    # Only positive scores can raise the total; what costs more than the whole budget never fits.
     candidates = [
-        (pid, int((Decimal(a) / unit).to_integral_value(ROUND_CEILING)), round(float(s) * 1000))
+        (pid, cents, round(float(s) * 1000))
         for pid, a, s in ordered
-        if s is not None and float(s) > 0
+        if s is not None and float(s) > 0 and 0 < (cents := _cents(a)) <= budget_cents
     ]
-    best = np.zeros(capacity + 1, dtype=np.int64)
-    took = np.zeros((len(candidates), capacity + 1), dtype=bool)
-    for i, (_, weight, value) in enumerate(candidates):
-        if weight > capacity:
-            continue
-        with_item = best[: capacity + 1 - weight] + value
-        better = with_item > best[weight:]
-        took[i, weight:] = better
-        best[weight:] = np.where(better, with_item, best[weight:])
     chosen = set()
-    c = capacity
-    for i in range(len(candidates) - 1, -1, -1):
-        if took[i, c]:
-            chosen.add(candidates[i][0])
-            c -= candidates[i][1]
+    if candidates:
+        unit = math.gcd(*(cents for _, cents, _ in candidates))
+        weights = np.array([cents // unit for _, cents, _ in candidates], dtype=np.int64)
+        values = np.array([value for _, _, value in candidates], dtype=np.int64)
+        # More room than everything together needs changes nothing, so the table stays small.
+        capacity = int(min(budget_cents // unit, weights.sum()))
+        best = np.zeros(capacity + 1, dtype=np.int64)  # best[c]: highest total within c units
+        keep = np.zeros((len(candidates), capacity + 1), dtype=bool)
+        for i, (weight, value) in enumerate(zip(weights.tolist(), values.tolist(), strict=True)):
+            with_item = best[: capacity + 1 - weight] + value
+            better = with_item > best[weight:]
+            keep[i, weight:] = better
+            best[weight:] = np.where(better, with_item, best[weight:])
+        c = capacity
+        for i in range(len(candidates) - 1, -1, -1):
+            if keep[i, c]:
+                chosen.add(candidates[i][0])
+                c -= int(weights[i])
     return _portfolio(ordered, chosen, budget)
+
+
+def _cents(amount) -> int:
+    return int((Decimal(amount) * 100).to_integral_value(ROUND_CEILING))

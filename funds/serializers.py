@@ -194,7 +194,9 @@ class ProposalWriteSerializer(serializers.Serializer):
     summary = serializers.CharField(
         max_length=SUMMARY_MAX_CHARS, required=False, allow_blank=True, default=""
     )
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, help_text="A whole amount."
+    )
     lead = LeadField(required=False, allow_null=True)
     is_new_project = serializers.BooleanField(default=False)
     partners = PartnerField(many=True, required=False, help_text="Ids of existing organisations.")

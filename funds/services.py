@@ -328,6 +328,9 @@ def proposal_save_draft(
     proposal.amount = _money(amount, "amount") if amount not in (None, "") else None
     if proposal.amount is not None and proposal.amount <= 0:
         raise ValidationError({"amount": "The amount must be more than zero."})
+    if proposal.amount is not None and proposal.amount != proposal.amount.to_integral_value():
+        # Whole amounts keep the portfolio's exact knapsack table small (funds.ranking).
+        raise ValidationError({"amount": "Ask for a whole amount, without cents."})
     proposal.lead = lead
     proposal.is_new_project = bool(is_new_project)
     proposal.full_clean(exclude=["round", "submitted_by", "lead"])

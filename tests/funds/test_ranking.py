@@ -1,10 +1,13 @@
 """Ranking and portfolio maths on examples small enough to work out by hand."""
 
+import itertools
 import math
 from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from funds.ranking import portfolio_knapsack, portfolio_rank_order, rank_proposals, weighted_mean
 
@@ -103,11 +106,49 @@ def test_rank_order_continues_past_a_skipped_proposal():
     assert portfolio_rank_order(items, Decimal("9000")).funded == ["A", "C"]
 
 
-def test_knapsack_never_goes_over_budget_with_amounts_off_the_50_dollar_grid():
+def test_knapsack_is_exact_with_amounts_off_the_50_dollar_grid():
+    # Counted in $50 units rounded up, A and B would cost 61 units each against 121 in the budget.
     items = [("A", Decimal("3025"), 4), ("B", Decimal("3025"), 4), ("C", Decimal("3000"), 1)]
     result = portfolio_knapsack(items, Decimal("6050"))
-    assert result.total_amount <= Decimal("6050")
-    assert portfolio_knapsack(items, Decimal("6100")).funded == ["A", "B"]
+    assert result.funded == ["A", "B"] and result.total_amount == Decimal("6050")
+    assert result.total_score >= portfolio_rank_order(items, Decimal("6050")).total_score
+    assert portfolio_knapsack(items, Decimal("6049.99")).funded == ["A", "C"]
+
+
+def test_knapsack_counts_cents_exactly():
+    items = [("A", Decimal("1000.01"), 3), ("B", Decimal("999.99"), 3), ("C", Decimal("1500"), 5)]
+    assert portfolio_knapsack(items, Decimal("2000")).funded == ["A", "B"]
+    assert portfolio_knapsack(items, Decimal("1999.99")).funded == ["C"]
+
+
+def _best_by_brute_force(items, budget) -> float:
+    best = 0.0
+    for size in range(len(items) + 1):
+        for subset in itertools.combinations(items, size):
+            if sum(a for _, a, _ in subset) <= budget:
+                best = max(best, sum(s for _, _, s in subset))
+    return best
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    amounts=st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=8),
+    scores=st.lists(st.integers(min_value=0, max_value=500), min_size=8, max_size=8),
+    unit=st.sampled_from([Decimal("1"), Decimal("25"), Decimal("0.01"), Decimal("7")]),
+    budget=st.integers(min_value=0, max_value=1600),
+)
+def test_knapsack_scores_as_well_as_every_subset_and_never_worse_than_rank_order(
+    amounts, scores, unit, budget
+):
+    items = [
+        (f"P{i}", amount * unit, score / 100)
+        for i, (amount, score) in enumerate(zip(amounts, scores, strict=False))
+    ]
+    money = budget * unit
+    result = portfolio_knapsack(items, money)
+    assert result.total_amount <= money
+    assert result.total_score == pytest.approx(_best_by_brute_force(items, money))
+    assert result.total_score >= portfolio_rank_order(items, money).total_score - 1e-9
 
 
 def test_knapsack_with_nothing_affordable_funds_nothing():

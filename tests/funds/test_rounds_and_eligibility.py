@@ -146,7 +146,7 @@ def test_submit_names_every_failed_rule_at_once(network, alice, applicant, fund,
     ("change", "code"),
     [
         ({"amount": "1000"}, "amount_out_of_range"),
-        ({"amount": "8000.01"}, "amount_out_of_range"),
+        ({"amount": "8001"}, "amount_out_of_range"),
         ({"partners": 2}, "too_few_partners"),
         ({"is_new_project": False}, "not_declared_new"),
         ({"duplicate": True}, "duplicate_organisation"),
@@ -247,3 +247,9 @@ def test_moving_to_decided_declines_what_was_not_funded(network, alice, applican
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.DECLINED
     assert proposal.decline_reason
+
+
+def test_a_proposal_asks_for_a_whole_amount(network, applicant, open_round):
+    with pytest.raises(ValidationError) as caught:
+        services.proposal_save_draft(user=applicant, round=open_round, title="Cents", amount="5000.50")
+    assert caught.value.message_dict == {"amount": ["Ask for a whole amount, without cents."]}
