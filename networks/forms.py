@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
-from networks.models import Member, Network, Relationship
+from networks.models import Member, Network, Relationship, Role
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 STRENGTH_MESSAGE = "Strength must be a whole number from 1 to 5."
@@ -198,3 +198,32 @@ class RelationshipEndForm(forms.Form):
 def kind_suggestions(network: Network) -> list[str]:
     used = Relationship.objects.filter(network=network).values_list("kind", flat=True).distinct()
     return sorted(set(used) | {"knows", "collaborates", "advises", "funds", "learns with"})
+
+
+ROLE_HELP = {
+    "coordinator": "changes everything: members, ties, funds, clusters and who has access",
+    "reviewer": "reviews the fund proposals assigned to them",
+    "facilitator": "runs learning clusters: sessions, attendance, peer assists",
+    "member": "looks at the network, applies to funds, takes part in clusters",
+}
+
+
+class AccessForm(forms.Form):
+    member = forms.ModelChoiceField(
+        queryset=Member.objects.none(),
+        label="Person",
+        help_text="People of the network with an e-mail address. Someone new gets a login and an e-mail "
+        "with a link to choose their password.",
+    )
+    roles = forms.MultipleChoiceField(
+        choices=[(value, f"{label}: {ROLE_HELP[value]}") for value, label in Role.choices],
+        widget=forms.CheckboxSelectMultiple,
+        label="What they may do",
+        error_messages={"required": "Pick at least one role."},
+    )
+
+    def __init__(self, *args, network, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = (
+            Member.objects.filter(network=network).people().active().exclude(email="").order_by("name")
+        )

@@ -1,8 +1,10 @@
 """Reads that span models: the metric graph's rows, the current snapshot."""
 
+from dataclasses import dataclass
+
 from django.db.models import Max
 
-from networks.models import Member, MemberMetric, Network, Relationship, Snapshot
+from networks.models import Member, MemberMetric, Network, Relationship, Role, Snapshot
 
 
 def network_graph_rows(*, network: Network) -> tuple[list[dict], list[dict]]:
@@ -158,3 +160,21 @@ def snapshot_compare(*, older: Snapshot, newer: Snapshot) -> dict:
             for name in COMPARED_FIGURES
         ],
     }
+
+
+@dataclass
+class Account:
+    user: object
+    person: Member | None
+    roles: list[str]
+
+
+def network_accounts(*, network: Network) -> list[Account]:
+    """Every login holding a role in the network, with its person there and its roles (two queries)."""
+    by_user: dict[int, Account] = {}
+    for role in network.roles.select_related("user").order_by("user__username", "role"):
+        account = by_user.setdefault(role.user_id, Account(user=role.user, person=None, roles=[]))
+        account.roles.append(Role(role.role).label)
+    for person in Member.objects.filter(network=network, user_id__in=by_user):
+        by_user[person.user_id].person = person
+    return sorted(by_user.values(), key=lambda a: (a.person.name if a.person else a.user.username).lower())

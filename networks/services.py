@@ -5,14 +5,24 @@ History rows (django-simple-history) carry the acting user.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
 
 from networks.models import Member, Network, NetworkRole, Relationship, Role, SuggestionDecision, Tag
+from weaver.lib.urls import absolute_url
 
 UNSET = object()
 
@@ -47,11 +57,24 @@ def network_create(*, user, name: str, slug: str, purpose: str) -> Network:
 
 
 def role_grant(*, network: Network, user, role: str) -> NetworkRole:
-    """Give a user a role in a network (idempotent)."""
+    """Give a user a role in a network (idempotent), linking them to the person with their e-mail."""
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
     obj, _ = NetworkRole.objects.get_or_create(network=network, user=user, role=role)
+    _link_login_by_email(network=network, account=user)
     return obj
+
+
+def _link_login_by_email(*, network: Network, account) -> None:
+    """A login with no person in the network is linked to the one unlinked person with its e-mail."""
+    if not account.email or Member.objects.filter(network=network, user=account).exists():
+        return
+    people = list(
+        Member.objects.filter(network=network, email__iexact=account.email, user__isnull=True).people()[:2]
+    )
+    if len(people) == 1:
+        people[0].user = account
+        people[0].save(update_fields=["user", "updated_at"])
 
 
 def tags_resolve(*, network: Network, names: Iterable[str]) -> list[Tag]:
@@ -380,6 +403,141 @@ def suggestion_dismiss(
         },
     )
     return decision
+
+
+# Access: logins and roles ------------------------------------------------------------------------------
+
+
+@dataclass
+class AccessChange:
+    account: object
+    created: bool
+    added: set[str]
+    removed: set[str]
+
+
+def _check_keeps_a_coordinator(*, network: Network, account, removed: set[str]) -> None:
+    if Role.COORDINATOR not in removed:
+        return
+    others = network.roles.filter(role=Role.COORDINATOR).exclude(user=account)
+    if not others.exists():
+        raise ValidationError(
+            {"roles": "The network needs at least one coordinator: give someone else the role first."}
+        )
+
+
+def _username_for(email: str) -> str:
+    User = get_user_model()
+    base = slugify(email.split("@")[0])[:140] or "member"
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        n += 1
+        username = f"{base}{n}"
+    return username
+
+
+def _account_for(member: Member):
+    """The person's login: the one linked to them, else the one with their e-mail, else a new one."""
+    if member.user_id:
+        return member.user, False
+    User = get_user_model()
+    matches = list(User.objects.filter(email__iexact=member.email)[:2])
+    if len(matches) > 1:
+        raise ValidationError(
+            {"member": f"Several logins use {member.email}; an administrator must link one to this person."}
+        )
+    if matches:
+        return matches[0], False
+    first, _, last = member.name.partition(" ")
+    account = User(
+        username=_username_for(member.email), email=member.email, first_name=first[:150], last_name=last[:150]
+    )
+    account.set_unusable_password()
+    account.save()
+    return account, True
+
+
+@transaction.atomic
+def access_set(*, user, network: Network, member: Member, roles: Iterable[str]) -> AccessChange:
+    """Give a person of the network a login (made and e-mailed if new) holding exactly these roles."""
+    roles = set(roles)
+    if member.network_id != network.pk or member.kind != Member.Kind.PERSON or member.archived_at:
+        raise ValidationError({"member": "Pick a current person of this network."})
+    if not member.email:
+        raise ValidationError(
+            {"member": f"Add an e-mail address to {member.name} first: the invitation to log in goes there."}
+        )
+    unknown = roles - set(Role.values)
+    if unknown or not roles:
+        raise ValidationError({"roles": "Pick at least one role."})
+    account, created = _account_for(member)
+    linked = Member.objects.filter(network=network, user=account).exclude(pk=member.pk).first()
+    if linked:
+        raise ValidationError({"member": f"This login already belongs to {linked.name} in this network."})
+    current = set(network.roles.filter(user=account).values_list("role", flat=True))
+    added, removed = roles - current, current - roles
+    _check_keeps_a_coordinator(network=network, account=account, removed=removed)
+    network.roles.filter(user=account, role__in=removed).delete()
+    NetworkRole.objects.bulk_create([NetworkRole(network=network, user=account, role=r) for r in added])
+    if member.user_id != account.pk:
+        member.user = account
+        _with_history_user(member, user).save(update_fields=["user", "updated_at"])
+    if added and not current:
+        from networks.tasks import send_access_invitation
+
+        send_access_invitation.delay_on_commit(account.pk, network.pk, getattr(user, "pk", None))
+    return AccessChange(account=account, created=created, added=added, removed=removed)
+
+
+@transaction.atomic
+def access_revoke(*, user, network: Network, account) -> int:
+    """Take away every role a login holds in the network (the login itself stays); returns how many."""
+    current = set(network.roles.filter(user=account).values_list("role", flat=True))
+    _check_keeps_a_coordinator(network=network, account=account, removed=current)
+    deleted, _ = network.roles.filter(user=account).delete()
+    return deleted
+
+
+def access_invitation_email(*, account, network: Network, inviter=None) -> EmailMessage:
+    """The e-mail telling someone they can now use Weaver for this network (with a link to set a password)."""
+    if account.has_usable_password():
+        link = absolute_url("networks:network-detail", slug=network.slug)
+    else:
+        link = absolute_url(
+            "password_reset_confirm",
+            uidb64=urlsafe_base64_encode(force_bytes(account.pk)),
+            token=default_token_generator.make_token(account),
+        )
+    body = render_to_string(
+        "networks/emails/access_invitation.txt",
+        {
+            "account": account,
+            "network": network,
+            "inviter": inviter,
+            "link": link,
+            "roles": sorted(
+                Role(r).label for r in network.roles.filter(user=account).values_list("role", flat=True)
+            ),
+        },
+    )
+    return EmailMessage(
+        subject=f"You have been given access to {network.name} on Weaver",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[account.email],
+    )
+
+
+def access_invitation_send(*, account_id: int, network_id: int, inviter_id: int | None = None) -> bool:
+    """Send the access e-mail, if the login and the network still exist and the login has an e-mail."""
+    User = get_user_model()
+    account = User.objects.filter(pk=account_id).first()
+    network = Network.objects.filter(pk=network_id).first()
+    if account is None or network is None or not account.email:
+        return False
+    inviter = User.objects.filter(pk=inviter_id).first() if inviter_id else None
+    access_invitation_email(account=account, network=network, inviter=inviter).send()
+    return True
 
 
 # Spreadsheet imports write through networks.importing, beside their reader and planner;

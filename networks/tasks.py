@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from networks import snapshots
+from networks import services, snapshots
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
@@ -26,3 +26,11 @@ def reconcile_snapshots() -> list[int]:
 def nightly_snapshots() -> list[int]:
     """Request a snapshot of every network; at least once, joins any already queued."""
     return snapshots.snapshots_nightly()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_access_invitation(account_id: int, network_id: int, inviter_id: int | None = None) -> bool:
+    """E-mail a login that it was given access to a network; at least once (a repeat is one more e-mail)."""
+    return services.access_invitation_send(
+        account_id=account_id, network_id=network_id, inviter_id=inviter_id
+    )

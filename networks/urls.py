@@ -20,6 +20,8 @@ urlpatterns = [
     ),
     path("<slug:slug>/relationships/<int:pk>/edit/", views.relationship_edit, name="relationship-edit"),
     path("<slug:slug>/relationships/<int:pk>/end/", views.relationship_end, name="relationship-end"),
+    path("<slug:slug>/access/", views.access_list, name="access-list"),
+    path("<slug:slug>/access/<int:user_id>/remove/", views.access_revoke, name="access-revoke"),
     path("<slug:slug>/organisations/", views.organisation_list, name="organisation-list"),
     path("<slug:slug>/dashboard/", views_metrics.dashboard, name="dashboard"),
     path("<slug:slug>/dashboard/recompute/", views_metrics.snapshot_recompute, name="snapshot-recompute"),

@@ -5,17 +5,19 @@ through networks.services, and a service's ValidationError lands on the form nex
 """
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from networks import permissions, services
+from networks import permissions, selectors, services
 from networks.filters import MemberFilter
 from networks.forms import (
+    AccessForm,
     MemberForm,
     NetworkCreateForm,
     NetworkEditForm,
@@ -339,3 +341,51 @@ def organisation_list(request, slug):
     page, query = _page(request, queryset)
     context = _context(request, network, "organisations", page=page, query=query, q=q)
     return render(request, "networks/organisation_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def access_list(request, slug):
+    network = permissions.get_network_for_user(request.user, slug, edit=True)
+    initial = {}
+    member_id = request.GET.get("member", "")
+    if member_id.isdigit():
+        member = Member.objects.filter(network=network, pk=member_id).first()
+        if member is not None:
+            current = network.roles.filter(user_id=member.user_id).values_list("role", flat=True)
+            initial = {"member": member, "roles": list(current) if member.user_id else [Role.MEMBER]}
+    form = AccessForm(_data(request), network=network, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.access_set(user=request.user, network=network, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            person = form.cleaned_data["member"].name
+            if change.created:
+                messages.success(
+                    request,
+                    f"{person} can now log in as “{change.account.username}”: "
+                    f"an e-mail with a link to choose a password is on its way to {change.account.email}.",
+                )
+            else:
+                messages.success(request, f"Saved what {person} may do.")
+            return redirect("networks:access-list", slug=network.slug)
+    context = _context(
+        request, network, "access", form=form, accounts=selectors.network_accounts(network=network)
+    )
+    return render(request, "networks/access_list.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def access_revoke(request, slug, user_id):
+    network = permissions.get_network_for_user(request.user, slug, edit=True)
+    account = get_object_or_404(get_user_model(), pk=user_id, network_roles__network=network)
+    try:
+        services.access_revoke(user=request.user, network=network, account=account)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{account.get_full_name() or account.username} no longer has access.")
+    return redirect("networks:access-list", slug=network.slug)

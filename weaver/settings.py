@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from weaver.lib.env import env_bool, env_int, env_list, env_str
+from weaver.lib.env import env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("WEAVER_DATA_DIR", str(BASE_DIR / "var")))
@@ -128,6 +128,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "weaver@localhost")
+# Links in e-mails are absolute; tasks have no request to take the host from.
+WEAVER_BASE_URL = env_url("WEAVER_BASE_URL", "http://127.0.0.1:8000")
 
 # Security: production values follow from DEBUG=0, each overridable.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
