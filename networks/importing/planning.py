@@ -21,7 +21,7 @@ from networks.importing.reading import (
     Table,
     read_files,
 )
-from networks.models import Member, Network, Relationship
+from networks.models import Member, Network, Relationship, Tag
 
 MEMBER_KINDS = {
     "person": Member.Kind.PERSON,
@@ -30,7 +30,15 @@ MEMBER_KINDS = {
     "organization": Member.Kind.ORGANISATION,
 }
 DIRECTIONS = set(Relationship.Direction.values)
-_LENGTHS = {"label": 200, "community": 120, "location": 120, "tag": 80, "type": 60}
+_LENGTHS = {
+    name: Member._meta.get_field(field).max_length
+    for name, field in (
+        ("label", "name"),
+        ("email", "email"),
+        ("community", "community"),
+        ("location", "location"),
+    )
+} | {"tag": Tag._meta.get_field("name").max_length, "type": Relationship._meta.get_field("kind").max_length}
 
 
 @dataclass(eq=False)
@@ -214,7 +222,10 @@ class _Planner:
                 reasons.append("The label (name) is empty.")
             elif len(label) > _LENGTHS["label"]:
                 reasons.append(f"The label is longer than {_LENGTHS['label']} characters.")
-            if email:
+            if len(email) > _LENGTHS["email"]:
+                reasons.append(f"The email is longer than {_LENGTHS['email']} characters.")
+                email = ""
+            elif email:
                 try:
                     validate_email(email)
                 except ValidationError:

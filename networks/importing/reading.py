@@ -7,10 +7,14 @@ import csv
 import datetime
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 
+# What a damaged zip or workbook raises while its members are read (CRC, deflate, truncated XML).
+DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, ParseError, EOFError, KeyError, ValueError, OSError)
 MEMBER_SHEET = "Elements"
 TIE_SHEET = "Connections"
 LIST_SEPARATOR = "|"
@@ -195,6 +199,9 @@ def _read_workbook(name: str, content: bytes, result: ReadResult) -> None:
             header_cells = [_cell_text(v) for v in header]
             body = ((line, [_cell_text(v) for v in row]) for line, row in enumerate(rows, start=2))
             _assign(result, slot, _table(sheet_name, header_cells, body, aliases), name)
+    except DAMAGED_ARCHIVE_ERRORS:
+        # Read-only mode parses each sheet's XML only while its rows are read.
+        result.bad_rows.append(not_workbook)
     finally:
         workbook.close()
 
@@ -291,7 +298,12 @@ def _read_zip(name: str, content: bytes, result: ReadResult) -> None:
         if not entries:
             result.bad_rows.append(BadRow(name, None, "This .zip contains no .csv files."))
         for info in entries:
-            _read_csv(info.filename.rsplit("/", 1)[-1], archive.read(info), result)
+            try:
+                content = archive.read(info)
+            except DAMAGED_ARCHIVE_ERRORS:
+                result.bad_rows.append(BadRow(name, None, f"“{info.filename}” in this .zip is damaged."))
+                continue
+            _read_csv(info.filename.rsplit("/", 1)[-1], content, result)
 
 
 def _assign(result: ReadResult, slot: str, table: Table, name: str) -> None:

@@ -274,6 +274,11 @@ BAD_ROWS = {
         None,
         ("members.csv", 2, "not a valid email"),
     ),
+    "email too long for the database": (
+        [["Label", "Email"], ["Ana", "a" * 64 + "@" + "b" * 190 + ".org"]],
+        None,
+        ("members.csv", 2, "longer than 254 characters"),
+    ),
     "duplicate email": (
         [["Label", "Email"], ["Ana", "a@example.org"], ["Ana B", "A@example.org"]],
         None,
@@ -436,6 +441,35 @@ def test_a_damaged_workbook_is_refused(network):
     plan = run(network, [SourceFile("network.xlsx", b"this is not a zip")])
 
     assert "not a valid .xlsx workbook" in reasons(plan)[0][2]
+
+
+def test_a_workbook_with_a_cut_short_sheet_is_refused_as_damaged(network):
+    source = io.BytesIO(workbook())
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(damaged, "w") as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]
+            copy.writestr(info, data)
+
+    plan = run(network, [SourceFile("network.xlsx", damaged.getvalue())])
+
+    assert "not a valid .xlsx workbook" in reasons(plan)[0][2]
+    assert Member.objects.filter(network=network).count() == 0
+
+
+def test_a_zip_whose_csv_is_damaged_is_refused(network):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as out:
+        out.writestr("members.csv", csv_bytes(MEMBERS))
+        out.writestr("ties.csv", csv_bytes(TIES))
+    data = bytearray(archive.getvalue())
+    data[data.index(b"Label") + 1] ^= 0xFF  # breaks the stored file's CRC
+
+    plan = run(network, [SourceFile("network.zip", bytes(data))])
+
+    assert ("network.zip", None, "“members.csv” in this .zip is damaged.") in reasons(plan)
 
 
 def test_a_workbook_without_a_connections_sheet_is_refused(network):
