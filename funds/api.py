@@ -157,9 +157,11 @@ class RoundViewSet(
             )
 
     def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        criteria = data.pop("criteria", None)
         with service_errors():
             serializer.instance = services.round_update(
-                user=self.request.user, round=serializer.instance, **serializer.validated_data
+                user=self.request.user, round=serializer.instance, criteria=criteria, **data
             )
 
     @extend_schema(

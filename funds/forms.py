@@ -1,12 +1,15 @@
 """Forms for fund pages; they parse input only, the rules live in funds.services."""
 
+import copy
+
 from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
 
 from funds.models import SUMMARY_MAX_CHARS, GranteeReport, Round
-from funds.services import ROUND_FIELDS
+from funds.selectors import round_rubric_locked_reason
+from funds.services import LOCKED_AFTER_OPEN, ROUND_FIELDS
 from networks.models import Member
 
 
@@ -37,7 +40,7 @@ class RoundForm(forms.ModelForm):
     def criteria_list(self) -> list[dict]:
         rows = []
         for line in (self.cleaned_data.get("criteria") or "").splitlines():
-            parts = [p.strip() for p in line.split("|")]
+            parts = [p.strip() for p in line.split("|", 2)]
             if parts and parts[0]:
                 rows.append(
                     {
@@ -47,6 +50,43 @@ class RoundForm(forms.ModelForm):
                     }
                 )
         return rows
+
+
+def rubric_text(criteria) -> str:
+    """The rubric as RoundForm's criteria field reads it: name | weight | description, one a line."""
+    lines = []
+    for c in criteria:
+        parts = [c.name, f"{c.weight.normalize():f}"]
+        if c.description:
+            parts.append(" ".join(c.description.split()))
+        lines.append(" | ".join(parts))
+    return "\n".join(lines)
+
+
+class RoundEditForm(RoundForm):
+    """A round's settings; what is fixed by now (LOCKED_AFTER_OPEN, the rubric in review) is read-only."""
+
+    def __init__(self, *args, round: Round, **kwargs):
+        # A copy: validating the form writes into its instance, and the page still shows the saved round.
+        super().__init__(*args, instance=copy.copy(round), **kwargs)
+        self.fields["criteria"].initial = rubric_text(round.criteria.all())
+        if round.status != Round.Status.DRAFT:
+            for name in LOCKED_AFTER_OPEN:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Fixed since the round opened: proposals are judged by it."
+        self.rubric_locked = round_rubric_locked_reason(round)
+        if self.rubric_locked:
+            self.fields["criteria"].disabled = True
+            self.fields["criteria"].help_text = self.rubric_locked
+
+    def round_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "criteria" and not self.fields[k].disabled}
+
+    def criteria_or_none(self) -> list[dict] | None:
+        """The rubric to set, or None to leave it as it is."""
+        if self.fields["criteria"].disabled or "criteria" not in self.changed_data:
+            return None
+        return self.criteria_list()
 
 
 class ProposalForm(forms.Form):

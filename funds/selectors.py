@@ -103,6 +103,15 @@ def proposal_eligibility_problems(proposal: Proposal, *, today=None) -> list[Pro
     return problems
 
 
+def round_rubric_locked_reason(rnd: Round) -> str:
+    """Why the round's rubric can no longer change, or "" while it still can (draft or open, no review)."""
+    if rnd.status not in (Round.Status.DRAFT, Round.Status.OPEN):
+        return "The rubric is fixed once the round is in review, so every review scores the same criteria."
+    if Review.objects.filter(assignment__proposal__round=rnd).exists():
+        return "The rubric cannot change once reviews have been written."
+    return ""
+
+
 def round_conflicts(rnd: Round, *, proposals=None, reviewers=None) -> dict[tuple[int, int], str]:
     """Conflicted (reviewer id, proposal id) pairs with the reason, for the round's submitted proposals."""
     if proposals is None:

@@ -85,8 +85,14 @@ class RoundSerializer(serializers.ModelSerializer):
 
 
 class RoundUpdateSerializer(RoundSerializer):
+    criteria = CriterionSerializer(
+        many=True,
+        required=False,
+        help_text="Replaces the rubric (at least one criterion); only while the round is a draft or open.",
+    )
+
     class Meta(RoundSerializer.Meta):
-        read_only_fields = [*RoundSerializer.Meta.read_only_fields, "fund", "criteria"]
+        read_only_fields = [*RoundSerializer.Meta.read_only_fields, "fund"]
 
 
 class TransitionSerializer(serializers.Serializer):

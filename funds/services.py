@@ -37,7 +37,12 @@ from funds.models import (
     RubricCriterion,
 )
 from funds.permissions import can_manage, is_applicant
-from funds.selectors import proposal_eligibility_problems, round_conflicts, round_provenance
+from funds.selectors import (
+    proposal_eligibility_problems,
+    round_conflicts,
+    round_provenance,
+    round_rubric_locked_reason,
+)
 from networks.models import Member, Network, Role
 from networks.permissions import can_view
 from networks.services import active_tie_between, member_create, relationship_add, role_grant
@@ -93,7 +98,7 @@ def fund_create(*, user, network: Network, name: str, description: str = "") -> 
 
 @transaction.atomic
 def round_create(*, user, fund: Fund, criteria: Iterable[Mapping] = (), **fields) -> Round:
-    """Create a round in draft, with its rubric (criteria: name, weight, description)."""
+    """Create a round in draft, with its rubric (criteria: name, weight, description; may come later)."""
     _require_manager(user, fund.network)
     unknown = set(fields) - set(ROUND_FIELDS)
     if unknown:
@@ -104,13 +109,18 @@ def round_create(*, user, fund: Fund, criteria: Iterable[Mapping] = (), **fields
     rnd = Round(fund=fund, **fields)
     rnd.full_clean(exclude=["fund"])
     rnd.save()
-    rubric_set(user=user, round=rnd, criteria=criteria)
+    criteria = list(criteria)
+    if criteria:
+        rubric_set(user=user, round=rnd, criteria=criteria)
     return rnd
 
 
 @transaction.atomic
-def round_update(*, user, round: Round, **fields) -> Round:
-    """Change a round's settings; money, partner and review rules are fixed once it has opened."""
+def round_update(*, user, round: Round, criteria: Iterable[Mapping] | None = None, **fields) -> Round:
+    """Change a round's settings and, when given, its rubric (rubric_set's rules).
+
+    Money, partner and review rules are fixed once the round has opened.
+    """
     _require_manager(user, round.fund.network)
     rnd = Round.objects.select_for_update().get(pk=round.pk)
     unknown = set(fields) - set(ROUND_FIELDS)
@@ -124,35 +134,51 @@ def round_update(*, user, round: Round, **fields) -> Round:
         setattr(rnd, key, _money(value, key) if key in ("budget", "grant_min", "grant_max") else value)
     rnd.full_clean(exclude=["fund"])
     rnd.save()
+    if criteria is not None:
+        rubric_set(user=user, round=rnd, criteria=criteria)
     return rnd
+
+
+def _criterion_rows(criteria: list[Mapping]) -> list[tuple[str, Decimal, str]]:
+    rows = []
+    for c in criteria:
+        name = str(c.get("name", "") or "").strip()
+        if not name:
+            raise ValidationError({"criteria": "Every criterion needs a name."})
+        try:
+            weight = _money(c.get("weight", 1), "criteria")
+        except ValidationError:
+            raise ValidationError({"criteria": f"The weight of “{name}” must be a number."}) from None
+        if not Decimal("0") < weight < Decimal("1000"):
+            raise ValidationError(
+                {"criteria": f"The weight of “{name}” must be more than 0 and below 1,000."}
+            )
+        rows.append((name, weight, str(c.get("description", "") or "").strip()))
+    if len({name.lower() for name, _, _ in rows}) != len(rows):
+        raise ValidationError({"criteria": "Two criteria have the same name."})
+    return rows
 
 
 @transaction.atomic
 def rubric_set(*, user, round: Round, criteria: Iterable[Mapping]) -> list[RubricCriterion]:
-    """Replace the round's rubric (only before any review is in)."""
+    """Replace the round's rubric: at least one criterion, and only until the round is in review."""
     _require_manager(user, round.fund.network)
-    criteria = list(criteria)
-    if not criteria:
-        return list(round.criteria.all())
-    if Review.objects.filter(assignment__proposal__round=round).exists():
-        raise ValidationError({"criteria": "The rubric cannot change once reviews have been written."})
-    names = [str(c.get("name", "")).strip() for c in criteria]
-    if any(not n for n in names):
-        raise ValidationError({"criteria": "Every criterion needs a name."})
-    if len({n.lower() for n in names}) != len(names):
-        raise ValidationError({"criteria": "Two criteria have the same name."})
-    objs = []
-    for position, (name, c) in enumerate(zip(names, criteria, strict=True)):
-        weight = _money(c.get("weight", 1), "criteria")
-        if weight <= 0:
-            raise ValidationError({"criteria": f"The weight of “{name}” must be more than zero."})
-        objs.append(
-            RubricCriterion(
-                round=round, name=name, weight=weight, description=c.get("description", ""), position=position
-            )
-        )
+    rows = _criterion_rows(list(criteria))
+    if not rows:
+        raise ValidationError({"criteria": "A round needs at least one rubric criterion."})
+    current = list(round.criteria.all())
+    if rows == [(c.name, c.weight, c.description.strip()) for c in current]:
+        return current  # unchanged, which is allowed even once the rubric is fixed
+    locked = round_rubric_locked_reason(round)
+    if locked:
+        raise ValidationError({"criteria": locked})
     round.criteria.all().delete()
-    return RubricCriterion.objects.bulk_create(objs)
+    return RubricCriterion.objects.bulk_create(
+        [
+            RubricCriterion(round=round, name=name, weight=weight, description=description, position=position)
+            for position, (name, weight, description) in enumerate(rows)
+        ]
+    )
 
 
 def design_group_set(*, user, round: Round, members: Iterable[Member]) -> list[DesignGroupMember]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.fund_list, name="fund-list"),
     path("<int:fund_pk>/rounds/new/", views.round_create, name="round-create"),
     path("rounds/<int:pk>/", views.round_detail, name="round-detail"),
+    path("rounds/<int:pk>/edit/", views.round_edit, name="round-edit"),
     path("rounds/<int:pk>/transition/", views.round_transition, name="round-transition"),
     path("rounds/<int:pk>/design-group/", views.round_design_group, name="round-design-group"),
     path("rounds/<int:pk>/reviewers/", views.reviewer_add, name="reviewer-add"),

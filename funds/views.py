@@ -29,6 +29,7 @@ from funds.forms import (
     ReportForm,
     ReviewerAddForm,
     ReviewForm,
+    RoundEditForm,
     RoundForm,
     SignUpForm,
     TransitionForm,
@@ -111,6 +112,26 @@ def round_create(request, slug, fund_pk):
             messages.success(request, f"The round “{rnd.title}” was set up as a draft.")
             return redirect(_round_url(rnd))
     return render(request, "funds/round_create.html", _context(request, network, form=form, fund=fund))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_edit(request, slug, pk):
+    """Coordinators change a round's settings, dates and sharing session, and its rubric until review."""
+    network = _manager(request, slug)
+    rnd = fund_permissions.get_round(request.user, network, pk)
+    form = RoundEditForm(request.POST or None, round=rnd)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_update(
+                user=request.user, round=rnd, criteria=form.criteria_or_none(), **form.round_fields()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The round's settings were saved.")
+            return redirect(_round_url(rnd))
+    return render(request, "funds/round_edit.html", _context(request, network, round=rnd, form=form))
 
 
 @login_required
