@@ -12,6 +12,10 @@ def _people(network: Network):
     return Member.objects.filter(network=network).active().people().order_by("name")
 
 
+def _cluster_people(cluster: LearningCluster):
+    return _people(cluster.network).filter(cluster_memberships__cluster=cluster)
+
+
 class ClusterForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(
@@ -112,9 +116,7 @@ class PeerAssistForm(forms.Form):
     def __init__(self, *args, cluster: LearningCluster, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["presenter"].queryset = cluster.participants.select_related("organisation")
-        self.fields["assisting"].queryset = _people(cluster.network).filter(
-            cluster_memberships__cluster=cluster
-        )
+        self.fields["assisting"].queryset = _cluster_people(cluster)
 
 
 class CaptureForm(forms.Form):
@@ -129,7 +131,7 @@ class CaptureForm(forms.Form):
 
     def __init__(self, *args, cluster: LearningCluster, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["by"].queryset = _people(cluster.network)
+        self.fields["by"].queryset = _cluster_people(cluster)
 
 
 class FollowUpStatusForm(forms.Form):

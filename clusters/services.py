@@ -75,6 +75,32 @@ def _people(network: Network, people: Iterable[Member], *, field_name: str) -> l
     return list({p.pk: p for p in result}.values())
 
 
+def _names(people: list[Member]) -> str:
+    names = sorted(p.name for p in people)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _cluster_people(
+    cluster: LearningCluster, people: Iterable[Member], *, field_name: str, also: Iterable[int] = ()
+) -> list[Member]:
+    """People of the network who take part in the cluster (or are among `also`); anyone else is refused.
+
+    Only the cluster's people weave its learning ties, so marking an outsider present is an error.
+    """
+    result = _people(cluster.network, people, field_name=field_name)
+    allowed = set(cluster.people.values_list("person_id", flat=True)) | set(also)
+    outside = [p for p in result if p.pk not in allowed]
+    if outside:
+        verb = "does" if len(outside) == 1 else "do"
+        raise ValidationError(
+            {
+                field_name: f"{_names(outside)} {verb} not take part in this cluster; "
+                "add them to the cluster's people first."
+            }
+        )
+    return result
+
+
 def _facilitators(network: Network, users) -> list:
     users = list({u.pk: u for u in users}.values())
     for user in users:
@@ -299,8 +325,13 @@ def attendance_record(
     # Locking the session serialises concurrent saves of the same checklist.
     session = ClusterSession.objects.select_for_update().select_related("cluster__network").get(pk=session.pk)
     cluster = session.cluster
-    present = _people(cluster.network, attended, field_name="attended")
-    missing = _people(cluster.network, absent, field_name="absent")
+    # Someone recorded before they left the cluster stays on the checklist, so their row can be re-saved
+    # or corrected; only the cluster's people can be newly marked present.
+    recorded = dict(Attendance.objects.filter(session=session).values_list("person_id", "attended"))
+    present = _cluster_people(
+        cluster, attended, field_name="attended", also=[pk for pk, came in recorded.items() if came]
+    )
+    missing = _cluster_people(cluster, absent, field_name="absent", also=recorded)
     both = {p.pk for p in present} & {p.pk for p in missing}
     if both:
         raise ValidationError({"absent": "A person cannot be both present and absent."})
@@ -355,7 +386,10 @@ def _apply_learning_ties(*, user, session: ClusterSession, outcome: AttendanceOu
     attendees = {
         p.pk: p
         for p in Member.objects.filter(
-            attendance__session=session, attendance__attended=True, archived_at__isnull=True
+            attendance__session=session,
+            attendance__attended=True,
+            archived_at__isnull=True,
+            cluster_memberships__cluster=cluster,
         )
     }
     done = set(SessionTieEffect.objects.filter(session=session).values_list("person_a_id", "person_b_id"))
@@ -480,7 +514,7 @@ def peer_assist_create(
 ) -> Warned:
     """Add a peer assist to a session; warns when the assisting group is outside 5–12 people."""
     _check_presenter(session, presenter)
-    helpers = _people(session.cluster.network, assisting, field_name="assisting")
+    helpers = _cluster_people(session.cluster, assisting, field_name="assisting")
     peer_assist = PeerAssist(session=session, presenter=presenter, challenge=(challenge or "").strip())
     peer_assist.full_clean(exclude=["session", "presenter"])
     peer_assist.save()
@@ -506,13 +540,27 @@ def peer_assist_update(
     peer_assist.full_clean(exclude=["session", "presenter"])
     peer_assist.save()
     if assisting is not None:
-        peer_assist.assisting.set(_people(peer_assist.cluster.network, assisting, field_name="assisting"))
+        # Helpers who have left the cluster since may stay in the group; nobody new from outside.
+        current = peer_assist.assisting.values_list("pk", flat=True)
+        peer_assist.assisting.set(
+            _cluster_people(peer_assist.cluster, assisting, field_name="assisting", also=current)
+        )
     return Warned(peer_assist, peer_assist_warnings(peer_assist=peer_assist))
 
 
 def _optional_member(network: Network, member: Member | None, field_name: str) -> Member | None:
     if member is not None and member.network_id != network.pk:
         raise ValidationError({field_name: f"{member} is not a member of this network."})
+    return member
+
+
+def _optional_cluster_person(
+    cluster: LearningCluster, member: Member | None, field_name: str
+) -> Member | None:
+    """Who asked or advised in a peer assist: one of the cluster's people, like everyone in the room."""
+    if member is None:
+        return None
+    _cluster_people(cluster, [member], field_name=field_name)
     return member
 
 
@@ -523,7 +571,7 @@ def question_add(
     question = PeerAssistQuestion(
         peer_assist=peer_assist,
         text=(text or "").strip(),
-        asked_by=_optional_member(peer_assist.cluster.network, asked_by, "asked_by"),
+        asked_by=_optional_cluster_person(peer_assist.cluster, asked_by, "asked_by"),
     )
     question.full_clean(exclude=["peer_assist", "asked_by"])
     question.save()
@@ -535,7 +583,7 @@ def advice_add(*, user, peer_assist: PeerAssist, text: str, given_by: Member | N
     advice = AdviceItem(
         peer_assist=peer_assist,
         text=(text or "").strip(),
-        given_by=_optional_member(peer_assist.cluster.network, given_by, "given_by"),
+        given_by=_optional_cluster_person(peer_assist.cluster, given_by, "given_by"),
     )
     advice.full_clean(exclude=["peer_assist", "given_by"])
     advice.save()

@@ -301,27 +301,33 @@ def session_detail(request, slug, pk, session_pk):
                     messages.success(request, "Session saved.")
                     return redirect(session)
         else:
-            attendance = AttendanceForm(request.POST, people=people)
-            if attendance.is_valid():
+            # Any person of the network parses, so the service can name who is not in the cluster.
+            attendance = AttendanceForm(request.POST, people=Member.objects.filter(network=network).people())
+            if not attendance.is_valid():
+                messages.error(request, "Someone on the list is not in this network.")
+            else:
                 present = list(attendance.cleaned_data["present"])
                 absent = [p for p in people if p not in present]
-                outcome = services.attendance_record(
-                    user=request.user, session=session, attended=present, absent=absent
-                )
-                messages.success(
-                    request,
-                    f"Attendance saved: {len(present)} came. "
-                    f"{len(outcome.ties_created)} new learning ties, "
-                    f"{len(outcome.ties_strengthened)} strengthened."
-                    + (
-                        f" Taken back after unticking: {len(outcome.ties_ended)} ended, "
-                        f"{len(outcome.ties_weakened)} weakened."
-                        if outcome.ties_ended or outcome.ties_weakened
-                        else ""
-                    ),
-                )
-                return redirect(session)
-            messages.error(request, "Someone on the list is not in this network.")
+                try:
+                    outcome = services.attendance_record(
+                        user=request.user, session=session, attended=present, absent=absent
+                    )
+                except ValidationError as error:
+                    messages.error(request, " ".join(error.messages))
+                else:
+                    messages.success(
+                        request,
+                        f"Attendance saved: {len(present)} came. "
+                        f"{len(outcome.ties_created)} new learning ties, "
+                        f"{len(outcome.ties_strengthened)} strengthened."
+                        + (
+                            f" Taken back after unticking: {len(outcome.ties_ended)} ended, "
+                            f"{len(outcome.ties_weakened)} weakened."
+                            if outcome.ties_ended or outcome.ties_weakened
+                            else ""
+                        ),
+                    )
+                    return redirect(session)
     attended = set(session.attendance.filter(attended=True).values_list("person_id", flat=True))
     context = _context(
         request,

@@ -146,3 +146,35 @@ def test_the_handbook_downloads_as_markdown_or_html(api, alice, cluster):
 def test_only_coordinators_turn_grantees_into_a_cluster(api, dave):
     assert api(dave).post(f"{BASE}/clusters/from-round/", {"round": 1}).status_code == 403
     assert not LearningCluster.objects.filter(from_round__isnull=False).exists()
+
+
+def test_marking_someone_outside_the_cluster_present_is_a_400_naming_them(
+    api, network, dave, cluster, session
+):
+    inside = MemberFactory(network=network, name="Ina In")
+    ClusterPersonFactory(cluster=cluster, person=inside)
+    outsider = MemberFactory(network=network, name="Olga Out")
+    url = f"{BASE}/sessions/{session.pk}/attendance/"
+    response = api(dave).post(url, {"attended": [inside.pk, outsider.pk]}, format="json")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["attr"] == "attended" and error["detail"].startswith(
+        "Olga Out does not take part in this cluster"
+    )
+    assert not Relationship.objects.filter(kind="learning").exists()
+
+
+def test_an_assisting_group_with_someone_outside_the_cluster_is_a_400_naming_them(
+    api, network, dave, cluster, session
+):
+    outsider = MemberFactory(network=network, name="Olga Out")
+    body = {
+        "session": session.pk,
+        "presenter": ParticipantFactory(cluster=cluster).pk,
+        "challenge": "Rain",
+        "assisting": [outsider.pk],
+    }
+    response = api(dave).post(f"{BASE}/peer-assists/", body, format="json")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["attr"] == "assisting" and "Olga Out does not take part" in error["detail"]

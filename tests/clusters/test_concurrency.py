@@ -6,7 +6,7 @@ from django.db import connection
 from clusters.models import SessionTieEffect
 from clusters.services import attendance_record
 from networks.models import Relationship
-from tests.clusters.factories import ClusterFactory, SessionFactory
+from tests.clusters.factories import ClusterFactory, ClusterPersonFactory, SessionFactory
 from tests.factories import MemberFactory, NetworkFactory
 
 
@@ -14,8 +14,11 @@ from tests.factories import MemberFactory, NetworkFactory
 @pytest.mark.django_db(transaction=True)
 def test_two_facilitators_saving_the_same_checklist_at_once_tie_each_pair_once():
     network = NetworkFactory(slug="race")
-    session = SessionFactory(cluster=ClusterFactory(network=network))
+    cluster = ClusterFactory(network=network)
+    session = SessionFactory(cluster=cluster)
     people = [MemberFactory(network=network) for _ in range(4)]
+    for person in people:
+        ClusterPersonFactory(cluster=cluster, person=person)
     barrier = threading.Barrier(4)
     errors = []
 

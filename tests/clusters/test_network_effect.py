@@ -78,6 +78,7 @@ def test_the_change_since_before_the_cluster_counts_only_ties_among_its_people(c
 def test_ties_newer_than_the_latest_snapshot_are_counted_apart(network, alice, cluster, two_valleys, woven):
     later = SessionFactory(cluster=cluster, starts_at=timezone.now())
     newcomer = MemberFactory(network=network, name="Newcomer")
+    ClusterPersonFactory(cluster=cluster, person=newcomer)
     attendance_record(user=alice, session=later, attended=[two_valleys["a1"], newcomer])
     effect = cluster_network_effect(cluster=cluster)
     assert effect["learning_ties"] == 4 and effect["learning_ties_unplaced"] == 1
@@ -87,6 +88,8 @@ def test_without_a_snapshot_before_the_cluster_there_is_no_change_to_show(
     network, alice, cluster, two_valleys
 ):
     session = SessionFactory(cluster=cluster, starts_at=timezone.now())
+    for key in ("a1", "b2"):
+        ClusterPersonFactory(cluster=cluster, person=two_valleys[key])
     attendance_record(user=alice, session=session, attended=[two_valleys["a1"], two_valleys["b2"]])
     compute(network)
     effect = cluster_network_effect(cluster=cluster)
@@ -156,6 +159,8 @@ def test_unticking_over_the_api_reports_the_ended_tie(network, dave, cluster, tw
     session = SessionFactory(cluster=cluster)
     url = f"/api/v1/networks/{network.slug}/sessions/{session.pk}/attendance/"
     a1, b2 = two_valleys["a1"], two_valleys["b2"]
+    for person in (a1, b2):
+        ClusterPersonFactory(cluster=cluster, person=person)
     first = api_client(dave).post(url, {"attended": [a1.pk, b2.pk]}, format="json").json()
     undone = api_client(dave).post(url, {"attended": [a1.pk], "absent": [b2.pk]}, format="json").json()
     assert undone["ties_ended"] == first["ties_created"] and undone["ties_weakened"] == []

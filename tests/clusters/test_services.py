@@ -25,8 +25,16 @@ from clusters.services import (
 from networks.models import MemberMetric, Relationship, Role, Snapshot
 from networks.permissions import has_role
 from networks.services import relationship_add, relationship_update
-from tests.clusters.factories import ParticipantFactory, SessionFactory
+from tests.clusters.factories import ClusterPersonFactory, ParticipantFactory, SessionFactory
 from tests.factories import MemberFactory, OrganisationFactory, UserFactory
+
+
+def people_of(cluster, n):
+    """n new people of the network taking part in the cluster."""
+    return [
+        ClusterPersonFactory(cluster=cluster, person=MemberFactory(network=cluster.network)).person
+        for _ in range(n)
+    ]
 
 
 def orgs(network, n, communities=("North", "South")):
@@ -148,7 +156,7 @@ def test_a_cluster_cannot_end_before_it_starts(network, alice, cluster):
 def test_assisting_group_outside_five_to_twelve_warns(network, alice, cluster, size, warned):
     session = SessionFactory(cluster=cluster)
     presenter = ParticipantFactory(cluster=cluster)
-    people = [MemberFactory(network=network) for _ in range(size)]
+    people = people_of(cluster, size)
     peer_assist, warnings = peer_assist_create(
         user=alice, session=session, presenter=presenter, challenge="Keeping volunteers", assisting=people
     )
@@ -167,11 +175,15 @@ def test_the_presenting_project_must_belong_to_the_cluster(network, alice, clust
 
 
 @pytest.fixture
-def trio(network):
-    return [
+def trio(network, cluster):
+    """Three people taking part in the cluster."""
+    people = [
         MemberFactory(network=network, name=n, community=c)
         for n, c in [("Ana", "North"), ("Ben", "South"), ("Cy", "North")]
     ]
+    for person in people:
+        ClusterPersonFactory(cluster=cluster, person=person)
+    return people
 
 
 def learning_ties(network):
@@ -304,11 +316,82 @@ def test_attendance_of_someone_outside_the_network_is_refused(network, other_net
         attendance_record(user=alice, session=SessionFactory(cluster=cluster), attended=[stranger])
 
 
+def test_only_the_clusters_people_can_be_marked_present(network, alice, cluster, trio):
+    outsider = MemberFactory(network=network, name="Olga Out")
+    session = SessionFactory(cluster=cluster)
+    with pytest.raises(ValidationError) as error:
+        attendance_record(user=alice, session=session, attended=[*trio, outsider])
+    assert error.value.message_dict == {
+        "attended": ["Olga Out does not take part in this cluster; add them to the cluster's people first."]
+    }
+    with pytest.raises(ValidationError, match="Olga Out does not take part"):
+        attendance_record(user=alice, session=session, absent=[outsider])
+    assert not Attendance.objects.exists() and not learning_ties(network).exists()
+
+
+def test_someone_recorded_before_leaving_the_cluster_can_be_re_saved_and_unticked(
+    network, alice, cluster, trio
+):
+    session = SessionFactory(cluster=cluster)
+    attendance_record(user=alice, session=session, attended=trio[:2])
+    cluster.people.filter(person=trio[1]).delete()
+    again = attendance_record(user=alice, session=session, attended=trio[:2])
+    assert again.ties_created == [] and learning_ties(network).active().count() == 1
+    undone = attendance_record(user=alice, session=session, attended=[trio[0]], absent=[trio[1]])
+    assert len(undone.ties_ended) == 1
+    with pytest.raises(ValidationError, match="Ben does not take part"):
+        attendance_record(user=alice, session=session, attended=[trio[1]])
+
+
+def test_learning_ties_are_woven_only_among_the_clusters_people(network, alice, cluster, trio):
+    session = SessionFactory(cluster=cluster)
+    # Recorded before attendance was limited to the cluster's people.
+    Attendance.objects.create(session=session, person=MemberFactory(network=network), attended=True)
+    outcome = attendance_record(user=alice, session=session, attended=trio[:2])
+    assert len(outcome.ties_created) == 1
+    assert {frozenset((t.source, t.target)) for t in learning_ties(network)} == {frozenset(trio[:2])}
+
+
+def test_the_assisting_group_takes_only_the_clusters_people(network, alice, cluster, trio):
+    outsiders = [MemberFactory(network=network, name=n) for n in ("Olga Out", "Oscar Out")]
+    session, presenter = SessionFactory(cluster=cluster), ParticipantFactory(cluster=cluster)
+    with pytest.raises(ValidationError) as error:
+        peer_assist_create(
+            user=alice, session=session, presenter=presenter, challenge="Rain", assisting=[*trio, *outsiders]
+        )
+    assert error.value.message_dict["assisting"] == [
+        "Olga Out and Oscar Out do not take part in this cluster; add them to the cluster's people first."
+    ]
+    peer_assist, _ = peer_assist_create(
+        user=alice, session=session, presenter=presenter, challenge="Rain", assisting=trio
+    )
+    cluster.people.filter(person=trio[2]).delete()
+    with pytest.raises(ValidationError, match="Olga Out does not take part"):
+        peer_assist_update(user=alice, peer_assist=peer_assist, assisting=[*trio, outsiders[0]])
+    peer_assist_update(user=alice, peer_assist=peer_assist, assisting=trio)  # Cy stays in the group
+    assert set(peer_assist.assisting.all()) == set(trio)
+
+
+def test_questions_and_advice_are_captured_from_the_clusters_people_only(network, alice, cluster, trio):
+    peer_assist, _ = peer_assist_create(
+        user=alice,
+        session=SessionFactory(cluster=cluster),
+        presenter=ParticipantFactory(cluster=cluster),
+        challenge="Rain",
+    )
+    outsider = MemberFactory(network=network, name="Olga Out")
+    with pytest.raises(ValidationError, match="Olga Out does not take part"):
+        question_add(user=alice, peer_assist=peer_assist, text="Why?", asked_by=outsider)
+    with pytest.raises(ValidationError, match="Olga Out does not take part"):
+        advice_add(user=alice, peer_assist=peer_assist, text="Walk.", given_by=outsider)
+    assert (
+        question_add(user=alice, peer_assist=peer_assist, text="Why?", asked_by=trio[0]).asked_by == trio[0]
+    )
+
+
 def test_stats_count_attendance_peer_assists_follow_ups_and_ties_across_communities(
     network, alice, cluster, trio
 ):
-    for person in trio:
-        cluster_person_add(user=alice, cluster=cluster, person=person)
     session = SessionFactory(cluster=cluster, starts_at=timezone.now() - datetime.timedelta(days=1))
     attendance_record(user=alice, session=session, attended=trio[:2], absent=trio[2:])
     peer_assist, _ = peer_assist_create(
@@ -333,8 +416,7 @@ def test_the_attendance_rate_counts_the_clusters_people_nobody_ticked_as_absent(
     network, alice, cluster, trio
 ):
     dan = MemberFactory(network=network, name="Dan")
-    for person in [*trio, dan]:
-        cluster_person_add(user=alice, cluster=cluster, person=person)
+    cluster_person_add(user=alice, cluster=cluster, person=dan)
     first, second, upcoming = held(cluster, 14), held(cluster, 7), SessionFactory(cluster=cluster)
     attendance_record(user=alice, session=first, attended=trio[:2], absent=[trio[2]])  # Dan not recorded
     attendance_record(user=alice, session=second, attended=[dan])
@@ -348,7 +430,6 @@ def test_the_attendance_rate_counts_the_clusters_people_nobody_ticked_as_absent(
 
 
 def test_the_attendance_rate_is_none_before_any_session_is_held(network, alice, cluster, trio):
-    cluster_person_add(user=alice, cluster=cluster, person=trio[0])
     attendance_record(user=alice, session=SessionFactory(cluster=cluster), attended=[trio[0]])
     stats = cluster_stats(cluster=cluster)
     assert stats["attendance_rate"] is None and stats["attendance_expected"] == 0
@@ -457,7 +538,5 @@ def test_changing_the_assisting_group_recomputes_the_warning(network, alice, clu
         challenge="Rain",
     )
     assert warnings == ["The assisting group has 0 people; a peer assist works best with 5 to 12."]
-    _, warnings = peer_assist_update(
-        user=alice, peer_assist=peer_assist, assisting=[MemberFactory(network=network) for _ in range(5)]
-    )
+    _, warnings = peer_assist_update(user=alice, peer_assist=peer_assist, assisting=people_of(cluster, 5))
     assert warnings == []

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from clusters.models import Attendance, FollowUp, LearningCluster
 from clusters.services import attendance_record, followup_add, peer_assist_create
-from networks.models import Relationship
+from networks.models import Member, Relationship
 from networks.services import tags_resolve
 from tests.clusters.factories import ClusterPersonFactory, ParticipantFactory, SessionFactory
 from tests.factories import PASSWORD, MemberFactory, OrganisationFactory
@@ -265,3 +265,36 @@ def test_the_cluster_page_says_how_attendance_and_peer_assists_held_are_counted(
         in page
     )
     assert "Peer assists held counts only those in sessions that have already started." in page
+
+
+def test_the_checklist_refuses_someone_outside_the_cluster_and_names_them(
+    client, network, alice, cluster, session
+):
+    inside = MemberFactory(network=network, name="Ina In")
+    ClusterPersonFactory(cluster=cluster, person=inside)
+    outsider = MemberFactory(network=network, name="Olga Out")
+    url = reverse("clusters:session-detail", args=[network.slug, cluster.pk, session.pk])
+    response = login(client, alice).post(url, {"present": [inside.pk, outsider.pk]})
+    assert response.status_code == 200
+    assert (
+        "Olga Out does not take part in this cluster; add them to the cluster&#x27;s people first."
+        in response.text
+    )
+    assert not Attendance.objects.exists() and not Relationship.objects.filter(kind="learning").exists()
+
+
+def test_the_live_page_and_the_peer_assist_form_offer_only_the_clusters_people(
+    client, network, dave, cluster, session, peer_assist
+):
+    ClusterPersonFactory(cluster=cluster, person=MemberFactory(network=network, name="Ina In"))
+    MemberFactory(network=network, name="Olga Out")
+    login(client, dave)
+    args = [network.slug, cluster.pk]
+    live = client.get(reverse("clusters:peer-assist-live", args=[*args, peer_assist.pk])).text
+    create = client.get(reverse("clusters:peer-assist-create", args=[*args, session.pk])).text
+    for page in (live, create):
+        assert "Ina In" in page and "Olga Out" not in page
+    outsider = Member.objects.get(name="Olga Out")
+    url = reverse("clusters:peer-assist-capture", args=[*args, peer_assist.pk])
+    client.post(url, {"kind": "question", "text": "Why?", "by": outsider.pk})
+    assert not peer_assist.questions.exists()
