@@ -265,7 +265,14 @@ def round_provenance(rnd: Round) -> str:
 class NetworkEffect:
     newcomers: list[Member]
     new_ties: list[Relationship]
-    ties_across_communities: int
+
+
+def _round_ties(rnd: Round) -> QuerySet[Relationship]:
+    return Relationship.objects.filter(
+        network=rnd.fund.network,
+        provenance=Relationship.Provenance.FUND,
+        provenance_detail=round_provenance(rnd),
+    )
 
 
 def round_network_effect(rnd: Round) -> NetworkEffect:
@@ -277,19 +284,8 @@ def round_network_effect(rnd: Round) -> NetworkEffect:
             fund_partnerships__proposal__status=Proposal.Status.AWARDED,
         ).distinct()
     )
-    ties = list(
-        Relationship.objects.filter(
-            network=rnd.fund.network,
-            provenance=Relationship.Provenance.FUND,
-            provenance_detail=round_provenance(rnd),
-        ).select_related("source", "target")
-    )
-    across = sum(
-        1
-        for t in ties
-        if t.source.community and t.target.community and t.source.community != t.target.community
-    )
-    return NetworkEffect(newcomers=newcomers, new_ties=ties, ties_across_communities=across)
+    ties = list(_round_ties(rnd).select_related("source", "target"))
+    return NetworkEffect(newcomers=newcomers, new_ties=ties)
 
 
 def reviewer_pool(rnd: Round) -> QuerySet[Reviewer]:
@@ -364,6 +360,11 @@ class SnapshotChange:
     comparison: dict | None
     # Why there is no comparison: "no_snapshots", "no_award", "not_decided", "none_before", "none_since", ""
     reason: str
+    # The round's ties in the newer snapshot's detected communities (None without a snapshot); typed-in
+    # communities would miss newcomers, which have none.
+    round_ties: int = 0
+    ties_across_communities: int | None = None
+    ties_unplaced: int = 0
 
 
 def round_snapshot_change(rnd: Round) -> SnapshotChange:
@@ -393,6 +394,8 @@ def round_snapshot_change(rnd: Round) -> SnapshotChange:
     else:
         reason = ""
     comparison = network_selectors.snapshot_compare(older=older, newer=newer) if not reason else None
+    ties = list(_round_ties(rnd).values_list("source_id", "target_id"))
+    crossings = network_selectors.ties_across_communities(snapshot=newer, ties=ties) if newer else None
     return SnapshotChange(
         first_award_at=first_award_at,
         woven_at=woven_at,
@@ -400,4 +403,7 @@ def round_snapshot_change(rnd: Round) -> SnapshotChange:
         newer=newer,
         comparison=comparison,
         reason=reason,
+        round_ties=len(ties),
+        ties_across_communities=crossings.across if crossings else None,
+        ties_unplaced=crossings.unplaced if crossings else 0,
     )

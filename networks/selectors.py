@@ -162,6 +162,26 @@ def snapshot_compare(*, older: Snapshot, newer: Snapshot) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class CommunityCrossings:
+    across: int  # ties whose two ends the snapshot put in different detected communities
+    unplaced: int  # ties with an end the snapshot has no community for (a member newer than it, say)
+
+
+def ties_across_communities(*, snapshot: Snapshot, ties) -> CommunityCrossings:
+    """Of these (member id, member id) ties, how many join two communities the snapshot detected."""
+    ties = list(ties)
+    community = dict(
+        MemberMetric.objects.filter(
+            snapshot=snapshot, member_id__in={m for pair in ties for m in pair}, community__isnull=False
+        ).values_list("member_id", "community")
+    )
+    placed = [(a, b) for a, b in ties if a in community and b in community]
+    return CommunityCrossings(
+        across=sum(1 for a, b in placed if community[a] != community[b]), unplaced=len(ties) - len(placed)
+    )
+
+
 @dataclass
 class Account:
     user: object

@@ -3,11 +3,12 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from funds import services
 from funds.models import DesignGroupMember, ReviewAssignment
 from networks import snapshots
-from networks.models import Member, NetworkRole, Role, Snapshot
+from networks.models import Member, MemberMetric, NetworkRole, Role, Snapshot
 from tests.factories import MemberFactory, RelationshipFactory
 from tests.funds.conftest import bob_member, make_reviewer, make_round, submit_proposal
 from tests.funds.test_api import client_for
@@ -264,6 +265,50 @@ def test_a_round_decided_before_any_snapshot_has_no_before_to_compare(
     page = client.get(url("round-detail", pk=open_round.pk))
     assert page.context["change"].reason == "none_before"
     assert "no “before”" in page.content.decode()
+
+
+def _snapshot_detecting(network, communities: dict) -> Snapshot:
+    now = timezone.now()
+    snapshot = Snapshot.objects.create(
+        network=network, status=Snapshot.Status.DONE, started_at=now, finished_at=now
+    )
+    MemberMetric.objects.bulk_create(
+        MemberMetric(snapshot=snapshot, member=m, community=c) for m, c in communities.items()
+    )
+    return snapshot
+
+
+def test_ties_across_communities_come_from_the_communities_the_newer_snapshot_detected(
+    client, network, alice, applicant, open_round, orgs
+):
+    a, b, c = orgs[:3]  # typed-in communities A, B and C
+    proposal = submit_proposal(
+        rnd=open_round,
+        user=applicant,
+        lead=bob_member(network, applicant),
+        partners=[a, b, c, "Riverside Youth Club"],
+    )
+    services.round_transition(user=alice, round=open_round, status="review")
+    services.award_make(user=alice, proposal=proposal, amount="5000")
+    services.round_transition(user=alice, round=open_round, status="decided")
+    client.force_login(alice)
+    page = client.get(url("round-detail", pk=open_round.pk))
+    assert page.context["change"].ties_across_communities is None
+    assert "once the network's figures are computed" in page.content.decode()
+
+    # The map put A and B together; the newcomer is newer than these figures.
+    _snapshot_detecting(network, {a: 0, b: 0, c: 1})
+    change = client.get(url("round-detail", pk=open_round.pk)).context["change"]
+    assert (change.round_ties, change.ties_across_communities, change.ties_unplaced) == (6, 2, 3)
+
+    newcomer = Member.objects.get(network=network, name="Riverside Youth Club")
+    _snapshot_detecting(network, {a: 0, b: 0, c: 1, newcomer: 1})
+    page = client.get(url("round-detail", pk=open_round.pk))
+    change = page.context["change"]
+    # A–C, B–C, A–Riverside and B–Riverside cross; A–B and C–Riverside do not.
+    assert (change.ties_across_communities, change.ties_unplaced) == (4, 0)
+    text = page.content.decode()
+    assert "<strong>4</strong> of this round's 6 collaboration ties join organisations in different" in text
 
 
 # Signing up through the public link
