@@ -9,7 +9,8 @@ from funds.assignment import assign_guardians, assign_volunteers, best_replaceme
 from funds.models import Proposal, ProposalPartner, ReviewAssignment, Reviewer
 from networks.models import Member, NetworkRole, Relationship, Role
 from tests.factories import OrganisationFactory
-from tests.funds.conftest import make_round
+from tests.funds.conftest import make_reviewer, make_round
+from tests.funds.test_api import client_for
 
 COMMUNITIES = ["North", "South", "East", "West"]
 
@@ -213,3 +214,45 @@ def test_a_coordinator_can_adjust_by_hand_but_not_into_a_conflict(network, alice
     assert not ReviewAssignment.objects.filter(pk=created[0].pk).exists()
     with pytest.raises(Exception, match="coordinators"):
         services.assignment_adjust(user=bob, round=rnd, add=[(pool[11], props[0])])
+
+
+def test_a_volunteer_gets_at_most_three_proposals_when_the_round_does_not_say(network, alice, fund):
+    rnd = make_round(user=alice, fund=fund, status="review", budget=100000)
+    assert (rnd.max_per_reviewer, rnd.reviews_per_proposal) == (3, 3)
+    lead = Member.objects.create(network=network, name="Lead")
+    for i in range(5):
+        proposal = Proposal.objects.create(
+            round=rnd,
+            title=f"Project {i}",
+            summary="s",
+            amount=5000,
+            lead=lead,
+            submitted_by=alice,
+            is_new_project=True,
+            status=Proposal.Status.SUBMITTED,
+        )
+        orgs = [OrganisationFactory(network=network, name=f"Org {i}{c}") for c in "abc"]
+        ProposalPartner.objects.bulk_create(
+            [ProposalPartner(proposal=proposal, organisation=o) for o in orgs]
+        )
+    only = make_reviewer(rnd=rnd, coordinator=alice, network=network, name="vera")
+    services.reviewers_assign(user=alice, round=rnd)
+    assert ReviewAssignment.objects.filter(reviewer=only).count() == 3
+
+
+def test_a_round_set_up_over_the_api_without_k_gives_each_volunteer_three(alice, fund):
+    response = client_for(alice).post(
+        "/api/v1/networks/healthy-valleys/rounds/",
+        {
+            "fund": fund.pk,
+            "title": "Autumn",
+            "budget": "15000",
+            "grant_min": "1500",
+            "grant_max": "5000",
+            "opens_on": "2030-01-01",
+            "closes_on": "2030-02-01",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["max_per_reviewer"] == 3

@@ -1,12 +1,17 @@
+import datetime
+
 import pytest
+from celery.schedules import crontab
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from funds import selectors, services
 from funds.models import Proposal, ReviewAssignment
-from funds.tasks import send_assignment_emails, send_review_reminders
+from funds.tasks import review_reminders_due, send_assignment_emails, send_review_reminders
 from networks.services import relationship_add
 from tests.factories import MemberFactory, UserFactory
-from tests.funds.conftest import bob_member, make_reviewer, submit_proposal
+from tests.funds.conftest import bob_member, make_reviewer, make_round, submit_proposal
+from tests.funds.test_api import client_for
+from weaver.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +198,95 @@ def test_reviewer_conflicts_include_a_direct_tie_to_the_lead(network, alice, app
     relationship_add(user=alice, network=network, source=bob_member(network, applicant), target=friend)
     rv = services.reviewer_add(user=alice, round=open_round, reviewer_user=friend_user)
     assert selectors.round_conflicts(open_round)[(rv.pk, proposal.pk)] == "has a direct tie to the lead"
+
+
+def _round_in_review(*, alice, fund, network, applicant, orgs, name, deadline, status="review"):
+    """A round with bob's proposal titled `name` and one volunteer assigned to it, due on `deadline`."""
+    rnd = make_round(user=alice, fund=fund, title=f"{name} round", review_deadline=deadline)
+    submit_proposal(
+        rnd=rnd, user=applicant, lead=bob_member(network, applicant), partners=orgs[:3], title=name
+    )
+    make_reviewer(rnd=rnd, coordinator=alice, network=network, name=f"{name}-reviewer")
+    if status == "review":
+        services.round_transition(user=alice, round=rnd, status="review")
+    services.reviewers_assign(user=alice, round=rnd)
+    return rnd
+
+
+def test_daily_reminders_go_once_for_rounds_in_review_due_within_three_days(
+    network, alice, applicant, fund, orgs, mailoutbox, django_capture_on_commit_callbacks
+):
+    today = datetime.date.today()
+    days = datetime.timedelta
+    setup = {"alice": alice, "fund": fund, "network": network, "applicant": applicant, "orgs": orgs}
+    for name, deadline in [("due-today", today), ("due-in-3", today + days(3))]:
+        _round_in_review(name=name, deadline=deadline, **setup)
+    for name, deadline in [
+        ("due-in-4", today + days(4)),
+        ("overdue", today - days(1)),
+        ("no-deadline", None),
+    ]:
+        _round_in_review(name=name, deadline=deadline, **setup)
+    _round_in_review(name="still-open", deadline=today + days(1), status="open", **setup)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert review_reminders_due() == 2
+    assert sorted(m.subject for m in mailoutbox) == [
+        "Reminder: your review of due-in-3",
+        "Reminder: your review of due-today",
+    ]
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "due-in-3-reviewer@example.org",
+        "due-today-reviewer@example.org",
+    ]
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        review_reminders_due()
+    assert mailoutbox == []
+
+
+def test_the_reminder_job_is_in_the_beat_schedule_once_a_day():
+    entries = [e for e in celery_app.conf.beat_schedule.values() if e["task"] == review_reminders_due.name]
+    assert len(entries) == 1
+    schedule = entries[0]["schedule"]
+    assert isinstance(schedule, crontab)
+    assert (len(schedule.hour), len(schedule.minute), len(schedule.day_of_week)) == (1, 1, 7)
+
+
+def test_reviews_over_the_api_a_reviewer_sees_others_only_after_theirs_applicants_only_shared_comments(
+    reviewing, alice, applicant, charlie
+):
+    rnd, proposal, reviewers = reviewing
+    first, second = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user")
+    idle = next(rv for rv in reviewers if rv.pk not in (first.reviewer_id, second.reviewer_id))
+    endpoint = f"/api/v1/networks/healthy-valleys/proposals/{proposal.pk}/reviews/"
+    services.review_submit(
+        user=second.reviewer.user,
+        assignment=second,
+        scores=scores_for(rnd),
+        comment="Lovely idea",
+        shareable=True,
+    )
+
+    def seen_by(user):
+        response = client_for(user).get(endpoint)
+        assert response.status_code == 200
+        data = response.json()
+        return sorted(r["comment"] for r in data["reviews"]), data["shareable_comments"]
+
+    assert seen_by(first.reviewer.user) == ([], [])
+    assert seen_by(second.reviewer.user) == (["Lovely idea"], [])
+    services.review_submit(
+        user=first.reviewer.user, assignment=first, scores=scores_for(rnd, 2, 2), comment="Internal note"
+    )
+    assert seen_by(first.reviewer.user) == (["Internal note", "Lovely idea"], [])
+    assert seen_by(alice) == (["Internal note", "Lovely idea"], [])
+    assert client_for(idle.user).get(endpoint).status_code == 404
+    assert client_for(charlie).get(endpoint).status_code == 404
+
+    assert seen_by(applicant) == ([], [])
+    services.award_make(user=alice, proposal=proposal, amount="5000")
+    assert seen_by(applicant) == ([], [])
+    services.round_transition(user=alice, round=rnd, status="decided")
+    assert seen_by(applicant) == ([], ["Lovely idea"])
