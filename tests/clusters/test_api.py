@@ -178,3 +178,29 @@ def test_an_assisting_group_with_someone_outside_the_cluster_is_a_400_naming_the
     assert response.status_code == 400
     (error,) = response.json()["errors"]
     assert error["attr"] == "assisting" and "Olga Out does not take part" in error["detail"]
+
+
+def test_the_facilitator_changes_the_cluster_over_the_api(api, network, dave, cluster):
+    response = api(dave).patch(f"{BASE}/clusters/{cluster.pk}/", {"name": "Walkers", "status": "active"})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["name"], response.json()["status"]) == ("Walkers", "active")
+    cluster.refresh_from_db()
+    assert (cluster.name, cluster.status) == ("Walkers", "active")
+
+
+def test_bob_taking_part_cannot_patch_the_cluster_and_charlie_gets_404(api, bob_in_cluster, charlie, cluster):
+    assert api(bob_in_cluster).patch(f"{BASE}/clusters/{cluster.pk}/", {"name": "Bob's"}).status_code == 403
+    assert api(charlie).patch(f"{BASE}/clusters/{cluster.pk}/", {"name": "Charlie's"}).status_code == 404
+    cluster.refresh_from_db()
+    assert cluster.name == "Walking groups"
+
+
+def test_bob_lists_exactly_the_clusters_he_takes_part_in(api, network, alice, bob_in_cluster, cluster):
+    bob_person = cluster.people.get().person
+    second = ClusterPersonFactory(cluster__network=network, person=bob_person).cluster
+    for _ in range(3):
+        ClusterPersonFactory(cluster__network=network, person=MemberFactory(network=network))
+    body = api(bob_in_cluster).get(f"{BASE}/clusters/").json()
+    assert body["count"] == 2
+    assert {c["id"] for c in body["results"]} == {cluster.pk, second.pk}
+    assert api(alice).get(f"{BASE}/clusters/").json()["count"] == 5

@@ -298,3 +298,75 @@ def test_the_live_page_and_the_peer_assist_form_offer_only_the_clusters_people(
     url = reverse("clusters:peer-assist-capture", args=[*args, peer_assist.pk])
     client.post(url, {"kind": "question", "text": "Why?", "by": outsider.pk})
     assert not peer_assist.questions.exists()
+
+
+def edit_form(**changes):
+    return {"name": "Walking groups", "status": "active", "learning_ties_enabled": "on", **changes}
+
+
+def test_the_facilitator_edits_the_cluster_on_its_page(client, network, dave, cluster):
+    url = reverse("clusters:cluster-edit", args=[network.slug, cluster.pk])
+    response = login(client, dave).post(url, edit_form(name="Walking groups north", facilitators=[dave.pk]))
+    assert response.status_code == 302 and response["Location"] == cluster.get_absolute_url()
+    cluster.refresh_from_db()
+    assert (cluster.name, cluster.status) == ("Walking groups north", "active")
+    assert list(cluster.facilitators.all()) == [dave]
+
+
+def test_bob_taking_part_cannot_edit_the_cluster_and_charlie_gets_404(
+    client, network, bob_in_cluster, charlie, cluster
+):
+    url = reverse("clusters:cluster-edit", args=[network.slug, cluster.pk])
+    assert login(client, bob_in_cluster).post(url, edit_form(name="Bob's")).status_code == 403
+    assert login(client, charlie).post(url, edit_form(name="Charlie's")).status_code == 404
+    cluster.refresh_from_db()
+    assert cluster.name == "Walking groups"
+
+
+def test_a_lesson_written_from_a_peer_assist_is_linked_to_it(client, network, dave, cluster, peer_assist):
+    live = reverse("clusters:peer-assist-live", args=[network.slug, cluster.pk, peer_assist.pk])
+    lessons = reverse("clusters:lesson-list", args=[network.slug, cluster.pk])
+    login(client, dave)
+    assert f"{lessons}?peer_assist={peer_assist.pk}" in client.get(live).text
+    form = client.get(lessons, {"peer_assist": peer_assist.pk}).text
+    assert f'<option value="{peer_assist.pk}" selected>' in form
+    response = client.post(
+        f"{lessons}?peer_assist={peer_assist.pk}",
+        {"text": "Ask leavers why.", "tags": "Volunteers, Retention", "peer_assist": peer_assist.pk},
+        follow=True,
+    )
+    lesson = cluster.lessons.get()
+    assert lesson.peer_assist == peer_assist and lesson.author == dave
+    assert sorted(t.name for t in lesson.tags.all()) == ["Retention", "Volunteers"]
+    assert "Lesson written down." in response.text
+    assert "from the peer assist for" in response.text and "Ask leavers why." in response.text
+
+
+def test_a_peer_assist_of_another_cluster_is_not_offered_for_a_lesson(client, network, alice, cluster):
+    other = ParticipantFactory(cluster__network=network)
+    stray, _ = peer_assist_create(
+        user=alice, session=SessionFactory(cluster=other.cluster), presenter=other, challenge="Elsewhere"
+    )
+    lessons = reverse("clusters:lesson-list", args=[network.slug, cluster.pk])
+    login(client, alice)
+    assert f'value="{stray.pk}"' not in client.get(lessons, {"peer_assist": stray.pk}).text
+    response = client.post(lessons, {"text": "Borrowed.", "peer_assist": stray.pk})
+    assert response.status_code == 200 and not cluster.lessons.exists()
+
+
+def test_who_else_should_be_in_this_cluster_lists_candidates_with_their_reasons(
+    client, network, alice, cluster
+):
+    (walk,) = tags_resolve(network=network, names=["Walking groups"])
+    cluster.strategy_tags.add(walk)
+    ParticipantFactory(cluster=cluster, organisation__name="Hill Walkers", organisation__community="North")
+    for name, community in [("River Walkers", "South"), ("Moor Movers", "North")]:
+        OrganisationFactory(network=network, name=name, community=community).tags.add(walk)
+    OrganisationFactory(network=network, name="Food Bank", community="East")  # another strategy
+    page = (
+        login(client, alice).get(reverse("clusters:cluster-candidates", args=[network.slug, cluster.pk])).text
+    )
+    assert page.index("1. River Walkers") < page.index("2. Moor Movers")
+    assert "From South, a community not yet in the cluster." in page
+    assert "From North, like another organisation already in the cluster." in page
+    assert "Food Bank" not in page and "Hill Walkers" not in page
