@@ -12,7 +12,7 @@ def handbook_data(*, cluster: LearningCluster) -> dict:
     peer_assists = (
         PeerAssist.objects.filter(session__cluster=cluster)
         .select_related("session", "presenter__organisation")
-        .prefetch_related("questions", "advice", "follow_ups__owner", "assisting")
+        .prefetch_related("questions", "advice", "follow_ups__owner")
     )
     return {
         "cluster": cluster,
@@ -22,11 +22,18 @@ def handbook_data(*, cluster: LearningCluster) -> dict:
         "sessions": list(cluster.sessions.all()),
         "peer_assists": list(peer_assists),
         "lessons": list(
-            cluster.lessons.select_related("peer_assist__presenter__organisation").prefetch_related("tags")
+            cluster.lessons.select_related(
+                "peer_assist__presenter__organisation", "peer_assist__session__cluster"
+            ).prefetch_related("tags")
         ),
         "stats": cluster_stats(cluster=cluster),
         "generated_on": timezone.localdate(),
     }
+
+
+def peer_assist_label(peer_assist: PeerAssist) -> str:
+    """How a lesson names the peer assist it came from (a project may present more than once)."""
+    return f"the peer assist for {peer_assist.presenter.name} at {peer_assist.session.display_title}"
 
 
 def _md(text: str) -> str:
@@ -67,6 +74,8 @@ def handbook_markdown(*, cluster: LearningCluster) -> str:
     for lesson in d["lessons"]:
         tags = ", ".join(t.name for t in lesson.tags.all())
         extra = f" _({_md(tags)})_" if tags else ""
+        if lesson.peer_assist:
+            extra += f" — from {_md(peer_assist_label(lesson.peer_assist))}"
         out += [f"- {_md(lesson.text)}{extra}"]
     if not d["lessons"]:
         out += ["No lessons written yet."]
