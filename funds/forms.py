@@ -142,7 +142,7 @@ class ReviewForm(forms.Form):
         required=False, label="The applicants may read this comment after the decision"
     )
 
-    def __init__(self, *args, criteria, **kwargs):
+    def __init__(self, *args, criteria, read_only=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
         for c in self.criteria:
@@ -153,6 +153,9 @@ class ReviewForm(forms.Form):
                 coerce=int,
                 widget=forms.RadioSelect,
             )
+        self.read_only = read_only
+        for field in self.fields.values():
+            field.disabled = read_only
 
         scores = [f"score_{c.pk}" for c in self.criteria]
         # The scores are the review; the comment explains them, so it comes after.

@@ -160,13 +160,11 @@ def round_conflicts(rnd: Round, *, proposals=None, reviewers=None) -> dict[tuple
 
 
 def reviews_visible_to(*, user, proposal: Proposal) -> QuerySet[Review]:
-    """Reviews this user may read: coordinators all; a reviewer others' only once theirs is in."""
+    """Reviews this user may read: an assigned reviewer, coordinator or not, sees others' only once theirs
+    is in; other coordinators see all; anyone else none."""
     submitted = Review.objects.filter(
         assignment__proposal=proposal, submitted_at__isnull=False
     ).select_related("assignment__reviewer__user", "assignment__reviewer__member")
-    network = proposal.round.fund.network
-    if can_manage(user, network):
-        return submitted.prefetch_related("scores__criterion")
     mine = (
         ReviewAssignment.objects.filter(proposal=proposal, reviewer__user=user)
         .exclude(status=ReviewAssignment.Status.RECUSED)
@@ -174,10 +172,10 @@ def reviews_visible_to(*, user, proposal: Proposal) -> QuerySet[Review]:
         if user.is_authenticated
         else None
     )
-    if mine is not None:
-        if mine.status == ReviewAssignment.Status.SUBMITTED:
-            return submitted.prefetch_related("scores__criterion")
+    if mine is not None and mine.status != ReviewAssignment.Status.SUBMITTED:
         return Review.objects.filter(assignment=mine).prefetch_related("scores__criterion")
+    if mine is not None or can_manage(user, proposal.round.fund.network):
+        return submitted.prefetch_related("scores__criterion")
     return Review.objects.none()
 
 

@@ -577,7 +577,7 @@ def review_recuse(
 def review_submit(
     *, user, assignment: ReviewAssignment, scores: Mapping, comment: str = "", shareable: bool = False
 ) -> Review:
-    """Save the reviewer's score per criterion (1–5) and comment, and mark the review as in."""
+    """Save the reviewer's score per criterion (1–5) and comment, once: a review that is in is final."""
     assignment = (
         ReviewAssignment.objects.select_for_update()
         .select_related("reviewer", "proposal__round")
@@ -587,6 +587,11 @@ def review_submit(
         raise PermissionDenied("Only the assigned reviewer can write this review.")
     if assignment.status == ReviewAssignment.Status.RECUSED:
         raise ValidationError("You stepped back from this proposal.")
+    if assignment.status == ReviewAssignment.Status.SUBMITTED:
+        # Once in, the reviewer can read the others; a rewrite then would no longer be independent.
+        raise ValidationError(
+            "Your review is in and can no longer be changed, as you can now read the others."
+        )
     rnd = assignment.proposal.round
     if rnd.status != Round.Status.REVIEW:
         raise ValidationError("Reviews are written while the round is in review.")
@@ -609,18 +614,14 @@ def review_submit(
         errors["scores"] = "Some scores are for criteria that are not in this round's rubric."
     if errors:
         raise ValidationError(errors)
-    review, _ = Review.objects.get_or_create(assignment=assignment)
-    review.comment = comment or ""
-    review.shareable = bool(shareable)
-    review.submitted_at = timezone.now()
-    review.save()
-    review.scores.all().delete()
+    review = Review.objects.create(
+        assignment=assignment, comment=comment or "", shareable=bool(shareable), submitted_at=timezone.now()
+    )
     ReviewScore.objects.bulk_create(
         [ReviewScore(review=review, criterion_id=c, score=s) for c, s in clean.items()]
     )
-    if assignment.status != ReviewAssignment.Status.SUBMITTED:
-        assignment.status = ReviewAssignment.Status.SUBMITTED
-        assignment.save(update_fields=["status"])
+    assignment.status = ReviewAssignment.Status.SUBMITTED
+    assignment.save(update_fields=["status"])
     return review
 
 

@@ -467,6 +467,11 @@ def proposal_detail(request, slug, pk):
         award=award,
         report_form=report_form,
         reviews=selectors.reviews_visible_to(user=request.user, proposal=proposal) if can_manage else [],
+        my_pending_review=fund_permissions.assignments_for_user(request.user, network)
+        .filter(proposal=proposal, status=ReviewAssignment.Status.ASSIGNED)
+        .first()
+        if can_manage
+        else None,
         comments=selectors.shareable_comments_for(user=request.user, proposal=proposal),
         problems=selectors.proposal_eligibility_problems(proposal)
         if proposal.status == Proposal.Status.DRAFT and is_applicant
@@ -497,7 +502,12 @@ def review_form(request, slug, pk):
     if existing is not None:
         initial = {"comment": existing.comment, "shareable": existing.shareable}
         initial.update({f"score_{s.criterion_id}": s.score for s in existing.scores.all()})
-    form = ReviewForm(request.POST or None, criteria=criteria, initial=initial)
+    form = ReviewForm(
+        request.POST or None,
+        criteria=criteria,
+        initial=initial,
+        read_only=assignment.status == ReviewAssignment.Status.SUBMITTED,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.review_submit(

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from celery.schedules import crontab
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from funds import selectors, services
 from funds.models import Proposal, ReviewAssignment
@@ -290,3 +291,61 @@ def test_reviews_over_the_api_a_reviewer_sees_others_only_after_theirs_applicant
     assert seen_by(applicant) == ([], [])
     services.round_transition(user=alice, round=rnd, status="decided")
     assert seen_by(applicant) == ([], ["Lovely idea"])
+
+
+def test_a_submitted_review_is_final(reviewing):
+    rnd, proposal, _ = reviewing
+    a = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user").first()
+    services.review_submit(user=a.reviewer.user, assignment=a, scores=scores_for(rnd, 4, 4), comment="First")
+    with pytest.raises(ValidationError, match="can no longer be changed"):
+        services.review_submit(
+            user=a.reviewer.user, assignment=a, scores=scores_for(rnd, 1, 1), comment="Redo"
+        )
+    a.review.refresh_from_db()
+    assert a.review.comment == "First" and sorted(s.score for s in a.review.scores.all()) == [4, 4]
+
+
+def test_the_review_form_shows_a_submitted_review_read_only_and_refuses_a_rewrite(client, reviewing):
+    rnd, proposal, _ = reviewing
+    a = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user").first()
+    services.review_submit(user=a.reviewer.user, assignment=a, scores=scores_for(rnd, 4, 3), comment="First")
+    client.force_login(a.reviewer.user)
+    review_url = reverse("funds:review-form", kwargs={"slug": "healthy-valleys", "pk": a.pk})
+    page = client.get(review_url)
+    form = page.context["form"]
+    assert form.read_only and all(field.disabled for field in form.fields.values())
+    text = page.content.decode()
+    assert "Send my review" not in text and "Update my review" not in text and "final once it is in" in text
+    c1, c2 = rnd.criteria.all()
+    response = client.post(review_url, {f"score_{c1.pk}": "1", f"score_{c2.pk}": "1", "comment": "Redo"})
+    assert response.status_code == 200 and "can no longer be changed" in response.content.decode()
+    a.review.refresh_from_db()
+    assert a.review.comment == "First"
+
+
+def test_a_coordinator_who_reviews_a_proposal_sees_no_other_review_of_it_until_theirs_is_in(
+    client, network, alice, reviewing
+):
+    rnd, proposal, _ = reviewing
+    other = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user").first()
+    as_reviewer = services.reviewer_add(user=alice, round=rnd, reviewer_user=alice)
+    (mine,) = services.assignment_adjust(user=alice, round=rnd, add=[(as_reviewer, proposal)])
+    services.review_submit(
+        user=other.reviewer.user, assignment=other, scores=scores_for(rnd), comment="Seen too early"
+    )
+    endpoint = f"/api/v1/networks/healthy-valleys/proposals/{proposal.pk}/reviews/"
+    detail = reverse("funds:proposal-detail", kwargs={"slug": "healthy-valleys", "pk": proposal.pk})
+    client.force_login(alice)
+
+    assert list(selectors.reviews_visible_to(user=alice, proposal=proposal)) == []
+    assert client_for(alice).get(endpoint).json()["reviews"] == []
+    page = client.get(detail).content.decode()
+    assert "Seen too early" not in page and "once <a" in page
+
+    services.review_submit(user=alice, assignment=mine, scores=scores_for(rnd, 3, 3), comment="Mine")
+    assert {r.comment for r in selectors.reviews_visible_to(user=alice, proposal=proposal)} == {
+        "Seen too early",
+        "Mine",
+    }
+    assert len(client_for(alice).get(endpoint).json()["reviews"]) == 2
+    assert "Seen too early" in client.get(detail).content.decode()
