@@ -15,7 +15,6 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
@@ -31,7 +30,7 @@ from networks.serializers import (
     RelationshipSerializer,
     RelationshipUpdateSerializer,
 )
-from weaver.lib.api import StrictBooleanFilter, service_errors
+from weaver.lib.api import JSONParser, StrictBooleanFilter, service_errors
 
 COORDINATORS_ONLY = "Only the network's coordinators can change this."
 NETWORK_SLUG = OpenApiParameter(

@@ -21,6 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from networks.importing.reading import LIST_SEPARATOR
 from networks.models import Member, Network, NetworkRole, Relationship, Role, SuggestionDecision, Tag
 from weaver.lib.urls import absolute_url
 
@@ -80,8 +81,15 @@ def _link_login_by_email(*, network: Network, account) -> None:
 def tags_resolve(*, network: Network, names: Iterable[str]) -> list[Tag]:
     """The network's tags with these names (case-insensitive), created when missing."""
     wanted: dict[str, str] = {}
+    longest = Tag._meta.get_field("name").max_length
     for raw in names:
         name = raw.strip()
+        if len(name) > longest:
+            raise ValidationError({"tags": f"The tag “{name[:30]}…” is longer than {longest} characters."})
+        if LIST_SEPARATOR in name:
+            raise ValidationError(
+                {"tags": f"A tag cannot contain “{LIST_SEPARATOR}”: spreadsheets use it to separate tags."}
+            )
         if name:
             wanted.setdefault(name.lower(), name)
     if not wanted:
@@ -117,6 +125,26 @@ def _check_email_free(*, network: Network, email: str, exclude_pk=None) -> None:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
         raise ValidationError({"email": "Another member of this network already has this email."})
+
+
+def _check_name(member: Member) -> None:
+    """Spreadsheets name members by e-mail, else by name: keep that unambiguous, so exports read back."""
+    if member.kind == Member.Kind.ORGANISATION and LIST_SEPARATOR in member.name:
+        raise ValidationError(
+            {
+                "name": f"An organisation's name cannot contain “{LIST_SEPARATOR}”: spreadsheets use it "
+                "to separate a person's organisations."
+            }
+        )
+    same_name = Member.objects.filter(network=member.network, name__iexact=member.name).exclude(pk=member.pk)
+    clash = (same_name.filter(email="") if member.email else same_name).first()
+    if clash is None:
+        return
+    if member.email:
+        message = f"Another member called “{clash.name}” has no email: add one to them first"
+    else:
+        message = f"Another member is already called “{clash.name}”: give this one an email"
+    raise ValidationError({"name": message + ", so that the two can be told apart."})
 
 
 def _save_member(member: Member, user) -> None:
@@ -167,6 +195,7 @@ def member_create(
         description=description,
         joined_on=joined_on or timezone.localdate(),
     )
+    _check_name(member)
     member.full_clean(exclude=["network", "organisations", "tags", "user"])
     _save_member(member, user)
     if orgs:
@@ -198,6 +227,11 @@ def member_update(*, user, member: Member, tags=None, organisations=None, **fiel
         raise ValidationError(
             {"organisations": "Remove this person's organisations before making them an organisation."}
         )
+    if member.kind == Member.Kind.PERSON and member.people.exists():
+        raise ValidationError(
+            {"kind": "People work with this organisation: take them off it before making it a person."}
+        )
+    _check_name(member)
     member.full_clean(exclude=["network", "organisations", "tags", "user"])
     _save_member(member, user)
     if organisations is not None:
@@ -267,6 +301,13 @@ def relationship_add(
     """Tie two members of a network; refuses a second active tie of the same type between them."""
     kind = (kind or "knows").strip().lower()
     _validate_tie(network=network, source=source, target=target, strength=strength)
+    archived = {
+        field: f"{end.name} is archived: bring them back before adding a relationship."
+        for field, end in (("source", source), ("target", target))
+        if end.archived_at
+    }
+    if archived:
+        raise ValidationError(archived)
     if active_tie_between(source=source, target=target, kind=kind):
         raise ValidationError(
             {"target": f"{source} and {target} already have an active '{kind}' relationship."}

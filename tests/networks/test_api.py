@@ -202,6 +202,14 @@ def test_malformed_json_is_a_400(api, network):
     assert response.json()["errors"][0]["code"] == "parse_error"
 
 
+@pytest.mark.parametrize("path", ["members/", "clusters/", "funds/"])
+def test_too_deeply_nested_json_is_a_400_not_a_500(api, network, path):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api.post(f"/api/v1/networks/{network.slug}/{path}", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "parse_error"
+
+
 def test_a_lone_surrogate_in_a_name_is_a_400_not_a_database_error(api, network):
     response = api.post(members_url(network), '{"name": "Ana \\ud800"}', content_type="application/json")
     assert "name" in field_errors(response)

@@ -151,3 +151,52 @@ def test_an_email_taken_between_the_check_and_the_insert_is_a_field_error(networ
     with pytest.raises(ValidationError) as err:
         services.member_create(user=alice, network=network, name="Ana 2", email="ana@example.org")
     assert "email" in err.value.message_dict
+
+
+def test_two_members_with_one_name_need_emails_to_be_told_apart(network, alice):
+    services.member_create(user=alice, network=network, name="Sam Lee")
+    with pytest.raises(ValidationError) as error:
+        services.member_create(user=alice, network=network, name="sam lee ")
+    assert "give this one an email" in error.value.message_dict["name"][0]
+    with pytest.raises(ValidationError) as error:
+        services.member_create(user=alice, network=network, name="Sam Lee", email="sam@example.org")
+    assert "has no email: add one to them first" in error.value.message_dict["name"][0]
+
+
+def test_two_members_with_one_name_and_their_own_emails_are_fine(network, alice):
+    services.member_create(user=alice, network=network, name="Sam Lee", email="sam1@example.org")
+    other = services.member_create(user=alice, network=network, name="Sam Lee", email="sam2@example.org")
+    with pytest.raises(ValidationError, match="give this one an email"):
+        services.member_update(user=alice, member=other, email="")
+
+
+def test_an_organisation_name_or_a_tag_cannot_hold_the_spreadsheet_list_separator(network, alice):
+    with pytest.raises(ValidationError) as error:
+        services.member_create(
+            user=alice, network=network, name="Health | Care", kind=Member.Kind.ORGANISATION
+        )
+    assert "name" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.member_create(user=alice, network=network, name="Ana", tags=["food|health"])
+    assert "tags" in error.value.message_dict
+    with pytest.raises(ValidationError, match="longer than 80"):
+        services.member_create(user=alice, network=network, name="Ana", tags=["t" * 81])
+    assert not Member.objects.filter(network=network).exists()
+
+
+def test_an_organisation_that_people_work_with_cannot_become_a_person(network, alice):
+    org = OrganisationFactory(network=network, name="Hillside Clinic")
+    MemberFactory(network=network, name="Ana").organisations.add(org)
+    with pytest.raises(ValidationError) as error:
+        services.member_update(user=alice, member=org, kind=Member.Kind.PERSON)
+    assert "kind" in error.value.message_dict
+    org.refresh_from_db()
+    assert org.kind == Member.Kind.ORGANISATION
+
+
+def test_an_archived_member_cannot_get_a_new_relationship(network, alice):
+    ana = MemberFactory(network=network, name="Ana")
+    ben = services.member_archive(user=alice, member=MemberFactory(network=network, name="Ben"))
+    with pytest.raises(ValidationError) as error:
+        services.relationship_add(user=alice, network=network, source=ana, target=ben)
+    assert "archived" in error.value.message_dict["target"][0]

@@ -137,11 +137,11 @@ def post_cases(network, ana, ben, tie):
         (url("network-edit", network), {"name": "Renamed", "purpose": "New purpose"}),
         (url("member-create", network), {"kind": "person", "name": "Zed"}),
         (url("member-edit", network, ana), {"kind": "person", "name": "Changed"}),
-        (url("member-archive", network, ana), {"action": "archive"}),
         (url("relationship-create", network, ana), {"target": ben.pk, "kind": "advises", "strength": 3,
                                                       "direction": "undirected"}),
         (url("relationship-edit", network, tie), {"kind": "knows", "strength": 5, "direction": "mutual"}),
         (url("relationship-end", network, tie), {}),
+        (url("member-archive", network, ana), {"action": "archive"}),
     ]  # fmt: skip
 
 
@@ -439,3 +439,11 @@ def test_the_member_list_needs_the_same_few_queries_however_many_members(
     client.get(url("member-list", network))
     with django_assert_max_num_queries(12):
         assert client.get(url("member-list", network)).status_code == 200
+
+
+def test_a_tag_too_long_for_the_database_is_an_error_next_to_the_field(client, network, alice):
+    client.force_login(alice)
+    response = client.post(url("member-create", network), {"kind": "person", "name": "Zed", "tags": "t" * 300})
+    assert response.status_code == 200
+    assert "longer than 80 characters" in " ".join(response.context["form"].errors["tags"])
+    assert not Member.objects.filter(network=network, name="Zed").exists()
