@@ -443,7 +443,9 @@ def test_the_member_list_needs_the_same_few_queries_however_many_members(
 
 def test_a_tag_too_long_for_the_database_is_an_error_next_to_the_field(client, network, alice):
     client.force_login(alice)
-    response = client.post(url("member-create", network), {"kind": "person", "name": "Zed", "tags": "t" * 300})
+    response = client.post(
+        url("member-create", network), {"kind": "person", "name": "Zed", "tags": "t" * 300}
+    )
     assert response.status_code == 200
     assert "longer than 80 characters" in " ".join(response.context["form"].errors["tags"])
     assert not Member.objects.filter(network=network, name="Zed").exists()
