@@ -12,13 +12,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from clusters import services
 from clusters.candidates import candidates_for_cluster, candidates_propose
-from clusters.handbook import handbook_html, handbook_markdown
+from clusters.handbook import handbook_filename, handbook_html, handbook_markdown
 from clusters.models import ClusterSession, FollowUp, LearningCluster, Lesson, PeerAssist
 from clusters.permissions import can_create_cluster, can_manage_cluster, clusters_for_user
 from clusters.selectors import cluster_network_effect, cluster_stats
@@ -45,6 +46,7 @@ from clusters.serializers import (
 )
 from funds.permissions import get_round
 from networks.api import NetworkScopedViewSet
+from networks.api_metrics import JSONErrorsWhateverTheAccept
 from networks.models import Tag
 from networks.permissions import can_edit
 from weaver.lib.api import service_errors
@@ -73,6 +75,24 @@ class ClusterManagersChange(BasePermission):
         return request.method in SAFE_METHODS or can_manage_cluster(request.user, _cluster_of(obj))
 
 
+HANDBOOK_FORMATS = {"markdown": ("text/markdown", "md"), "html": ("text/html", "html")}
+
+
+def _handbook_format(request) -> str:
+    """`as` if given (an unknown one is a 400), else what the Accept header asks for first, else markdown."""
+    requested = request.query_params.get("as")
+    if requested is not None:
+        if requested not in HANDBOOK_FORMATS:
+            raise ValidationError({"as": [f"Choose markdown or html, not {requested[:40]!r}."]})
+        return requested
+    for media_range in request.META.get("HTTP_ACCEPT", "").split(","):
+        media_type = media_range.split(";")[0].strip().lower()
+        for fmt, (content_type, _) in HANDBOOK_FORMATS.items():
+            if media_type == content_type:
+                return fmt
+    return "markdown"
+
+
 def _require_manager(user, cluster: LearningCluster) -> None:
     if not can_manage_cluster(user, cluster):
         raise PermissionDenied(MANAGERS_ONLY)
@@ -94,6 +114,7 @@ class ClusterScopedViewSet(NetworkScopedViewSet):
 
 @extend_schema(tags=["clusters"])
 @extend_validation_errors(["invalid"], field_name="non_field_errors", actions=[*WRITES, "participants"])
+@extend_validation_errors(["invalid"], field_name="as", actions=["handbook"], methods=["get"])
 @extend_schema_view(
     list=extend_schema(summary="List the clusters you may see (all of them for coordinators)"),
     retrieve=extend_schema(summary="A learning cluster, with its rule warnings"),
@@ -150,6 +171,8 @@ class ClusterViewSet(
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def propose(self, request, *args, **kwargs):
+        if not can_create_cluster(request.user, self.network):
+            raise PermissionDenied("Only coordinators and facilitators can start a cluster.")
         names = [
             n.strip().lower() for n in request.query_params.getlist("tag") if n.strip() and "\x00" not in n
         ]
@@ -201,10 +224,19 @@ class ClusterViewSet(
 
     @extend_schema(
         summary="Download the cluster's handbook (Markdown or printable HTML)",
+        description="The format is `as` when given, else the first of text/markdown or text/html the "
+        "Accept header names, else Markdown. Errors are JSON whatever the Accept header says.",
         parameters=[
             OpenApiParameter(
-                "as", OpenApiTypes.STR, enum=["markdown", "html"], description="Defaults to markdown."
-            )
+                "as", OpenApiTypes.STR, enum=list(HANDBOOK_FORMATS), description="Defaults to markdown."
+            ),
+            OpenApiParameter(
+                "Content-Disposition",
+                OpenApiTypes.STR,
+                location=OpenApiParameter.HEADER,
+                response=[200],
+                description='attachment; filename="<cluster-name>-handbook.md" (or .html)',
+            ),
         ],
         responses={
             (200, "text/markdown"): OpenApiResponse(
@@ -215,12 +247,15 @@ class ClusterViewSet(
             ),
         },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=JSONErrorsWhateverTheAccept)
     def handbook(self, request, *args, **kwargs):
         cluster = self.get_object()
-        if request.query_params.get("as") == "html":
-            return HttpResponse(handbook_html(cluster=cluster), content_type="text/html; charset=utf-8")
-        return HttpResponse(handbook_markdown(cluster=cluster), content_type="text/markdown; charset=utf-8")
+        fmt = _handbook_format(request)
+        content_type, extension = HANDBOOK_FORMATS[fmt]
+        render = handbook_html if fmt == "html" else handbook_markdown
+        response = HttpResponse(render(cluster=cluster), content_type=f"{content_type}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{handbook_filename(cluster, extension)}"'
+        return response
 
     @extend_schema(
         summary="Turn a fund round's grantees into a learning cluster (coordinators)",

@@ -2,9 +2,15 @@
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import slugify
 
 from clusters.models import LearningCluster, PeerAssist
 from clusters.selectors import cluster_stats
+
+
+def handbook_filename(cluster: LearningCluster, extension: str) -> str:
+    """The name a downloaded handbook is saved under, e.g. walking-groups-handbook.md."""
+    return f"{slugify(cluster.name) or 'cluster'}-handbook.{extension}"
 
 
 def handbook_data(*, cluster: LearningCluster) -> dict:

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clusters import permissions as cluster_permissions
@@ -30,7 +29,7 @@ from clusters.forms import (
     SessionForm,
     cluster_peer_assists,
 )
-from clusters.handbook import handbook_html, handbook_markdown
+from clusters.handbook import handbook_filename, handbook_html, handbook_markdown
 from clusters.models import Attendance, LearningCluster
 from clusters.selectors import (
     cluster_network_effect,
@@ -490,7 +489,7 @@ def lesson_list(request, slug, pk):
 @login_required
 def handbook_download(request, slug, pk, fmt):
     _network, cluster = _cluster(request, slug, pk)
-    filename = f"{slugify(cluster.name) or 'cluster'}-handbook.{fmt}"
+    filename = handbook_filename(cluster, fmt)
     if fmt == "md":
         response = HttpResponse(
             handbook_markdown(cluster=cluster), content_type="text/markdown; charset=utf-8"

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from clusters.models import LearningCluster
@@ -137,10 +138,64 @@ def test_a_peer_assist_captures_questions_advice_and_follow_ups(api, network, da
 
 
 def test_the_handbook_downloads_as_markdown_or_html(api, alice, cluster):
-    md = api(alice).get(f"{BASE}/clusters/{cluster.pk}/handbook/")
-    assert md["Content-Type"].startswith("text/markdown") and b"# Walking groups" in md.content
-    html = api(alice).get(f"{BASE}/clusters/{cluster.pk}/handbook/", {"as": "html"})
-    assert html["Content-Type"].startswith("text/html")
+    url = f"{BASE}/clusters/{cluster.pk}/handbook/"
+    md = api(alice).get(url)
+    assert md.status_code == 200 and md["Content-Type"] == "text/markdown; charset=utf-8"
+    assert md["Content-Disposition"] == 'attachment; filename="walking-groups-handbook.md"'
+    assert b"# Walking groups" in md.content
+    for query in ({"as": "markdown"}, {}):
+        assert api(alice).get(url, query)["Content-Type"].startswith("text/markdown")
+    html = api(alice).get(url, {"as": "html"})
+    assert html["Content-Type"] == "text/html; charset=utf-8" and b"<!doctype html>" in html.content
+    assert html["Content-Disposition"] == 'attachment; filename="walking-groups-handbook.html"'
+
+
+def test_the_handbook_follows_the_accept_header_when_as_is_not_given(api, alice, cluster):
+    url = f"{BASE}/clusters/{cluster.pk}/handbook/"
+    client = api(alice)
+    assert client.get(url, HTTP_ACCEPT="text/markdown")["Content-Type"].startswith("text/markdown")
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert client.get(url, HTTP_ACCEPT=browser)["Content-Type"].startswith("text/html")
+    assert client.get(url, {"as": "markdown"}, HTTP_ACCEPT="text/html")["Content-Type"].startswith(
+        "text/markdown"
+    )
+
+
+def test_an_unknown_handbook_format_is_a_400_and_errors_are_json_whatever_the_accept(
+    api, alice, bob, cluster
+):
+    url = f"{BASE}/clusters/{cluster.pk}/handbook/"
+    response = api(alice).get(url, {"as": "pdf"}, HTTP_ACCEPT="text/markdown")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    (error,) = response.json()["errors"]
+    assert error["attr"] == "as" and error["code"] == "invalid"
+    hidden = api(bob).get(url, HTTP_ACCEPT="text/markdown")
+    assert hidden.status_code == 404 and hidden["Content-Type"] == "application/json"
+
+
+def test_the_schema_documents_the_handbook_formats_filename_and_400(api):
+    schema = api().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/api/v1/networks/{network_slug}/clusters/{id}/handbook/"]["get"]
+    (as_param,) = [p for p in operation["parameters"] if p["name"] == "as"]
+    assert set(as_param["schema"]["enum"]) == {"markdown", "html"}
+    ok = operation["responses"]["200"]
+    assert set(ok["content"]) == {"text/markdown", "text/html"}
+    assert "Content-Disposition" in ok["headers"]
+    assert "400" in operation["responses"]
+
+
+def test_only_those_who_may_start_a_cluster_get_candidate_proposals(api, alice, bob, charlie, dave):
+    url = f"{BASE}/clusters/propose/"
+    assert api(alice).get(url, {"tag": "walking"}).status_code == 200
+    assert api(dave).get(url, {"tag": "walking"}).status_code == 200
+    assert api(bob).get(url, {"tag": "walking"}).status_code == 403
+    assert api(charlie).get(url, {"tag": "walking"}).status_code == 404
+
+
+def test_the_forming_page_and_the_api_give_bob_the_same_answer(client, api, bob):
+    client.force_login(bob)
+    assert client.get(reverse("clusters:cluster-create", args=["healthy-valleys"])).status_code == 403
+    assert api(bob).get(f"{BASE}/clusters/propose/", {"tag": "walking"}).status_code == 403
 
 
 def test_only_coordinators_turn_grantees_into_a_cluster(api, dave):
