@@ -18,6 +18,8 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's host(s) when DJANGO_DEBUG=0")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "weaver.lib.middleware.ProbeMiddleware",
+    "weaver.lib.middleware.UploadSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "weaver.lib.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -82,7 +86,12 @@ TEMPLATES = [
 # Unset DATABASE_URL means the embedded default: a SQLite file under var/.
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'weaver.sqlite3'}"),
+        env_url(
+            "DATABASE_URL",
+            f"sqlite:///{DATA_DIR / 'weaver.sqlite3'}",
+            schemes=("postgres", "postgresql", "pgsql", "sqlite"),
+            trim_slash=False,
+        ),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
     )
 }
@@ -144,6 +153,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Celery. Unset CELERY_BROKER_URL means tasks run in-process (eager).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+if CELERY_BROKER_URL:
+    env_url("CELERY_BROKER_URL", "", schemes=("redis", "rediss", "filesystem", "memory"), trim_slash=False)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = "django-db"

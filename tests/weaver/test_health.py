@@ -42,3 +42,14 @@ def test_readyz_names_the_database_when_it_is_down(client, monkeypatch):
     assert response.status_code == 503
     assert response.json()["failing"] == ["database"]
     assert "connection refused" in response.json()["checks"]["database"]
+
+
+@pytest.mark.django_db
+def test_probes_answer_a_container_check_that_production_settings_would_refuse(client, settings):
+    settings.ALLOWED_HOSTS = ["weaver.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    # The container's healthcheck calls http://127.0.0.1:8000/healthz: wrong host, plain HTTP.
+    assert client.get("/healthz", HTTP_HOST="127.0.0.1:8000").status_code == 200
+    assert client.get("/readyz", HTTP_HOST="127.0.0.1:8000").status_code == 200
+    assert client.get("/networks/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+    assert client.get("/networks/", HTTP_HOST="weaver.example.org").status_code == 301

@@ -75,3 +75,25 @@ def test_time_limits_must_be_ordered_below_the_visibility_timeout():
     result = _manage("check", CELERY_TASK_TIME_LIMIT="1000")
     assert result.returncode != 0
     assert "CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT" in result.stderr
+
+
+def test_production_mode_refuses_to_start_without_allowed_hosts():
+    result = _manage("check", DJANGO_DEBUG="0", DJANGO_SECRET_KEY=PRODUCTION["DJANGO_SECRET_KEY"])
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must name" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("DATABASE_URL", "nonsense"), ("DATABASE_URL", "mysql://db/weaver"), ("CELERY_BROKER_URL", "bogus")],
+)
+def test_a_database_or_broker_url_of_an_unknown_kind_stops_startup_naming_the_variable(variable, value):
+    result = _manage("check", **{variable: value})
+    assert result.returncode != 0
+    assert f"{variable} must be a URL starting" in result.stderr
+
+
+def test_links_in_emails_need_an_absolute_base_url():
+    result = _manage("check", WEAVER_BASE_URL="weaver.example.org")
+    assert result.returncode != 0
+    assert "WEAVER_BASE_URL must be a URL starting http:// or https://" in result.stderr

@@ -45,12 +45,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_url(name: str, default: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
-    """An absolute URL with one of the schemes, without a trailing slash."""
+def env_url(
+    name: str, default: str, *, schemes: tuple[str, ...] = ("http", "https"), trim_slash: bool = True
+) -> str:
+    """A URL with one of the schemes (and a host, for web addresses)."""
     raw = os.environ.get(name, default).strip()
     parts = urlsplit(raw)
-    if parts.scheme not in schemes or not parts.netloc:
-        raise ImproperlyConfigured(
-            f"{name} must be a URL starting {' or '.join(s + '://' for s in schemes)}, got {raw!r}"
-        )
-    return raw.rstrip("/")
+    needs_host = parts.scheme in ("http", "https")
+    if parts.scheme not in schemes or (needs_host and not parts.netloc) or "://" not in raw:
+        allowed = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise ImproperlyConfigured(f"{name} must be a URL starting {allowed}, got {raw!r}")
+    return raw.rstrip("/") if trim_slash else raw
