@@ -3,16 +3,13 @@
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 
 from funds.models import ReviewAssignment
+from weaver.lib.urls import absolute_url
 
 
 def _my_reviews_url(assignment: ReviewAssignment) -> str:
-    try:
-        return reverse("funds:my-reviews", kwargs={"slug": assignment.proposal.round.fund.network.slug})
-    except NoReverseMatch:
-        return ""
+    return absolute_url("funds:my-reviews", slug=assignment.proposal.round.fund.network.slug)
 
 
 def _message(template: str, subject: str, assignment: ReviewAssignment) -> EmailMessage:

@@ -167,6 +167,8 @@ def test_assignment_emails_go_once_per_assignment(reviewing, mailoutbox):
     assert send_assignment_emails(ids) == 0
     assert len(mailoutbox) == 2
     assert proposal.title in mailoutbox[0].subject
+    network = proposal.round.fund.network
+    assert f"http://127.0.0.1:8000/networks/{network.slug}/funds/" in mailoutbox[0].body
 
 
 def test_assigning_queues_the_emails_after_commit(
