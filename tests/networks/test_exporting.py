@@ -100,6 +100,7 @@ def test_cells_that_would_run_as_formulas_are_neutralised_in_the_workbook(popula
     assert "'-North" in values
     assert "'@home" in values
     assert "'=lead|nurse" in values
+    assert "'+1 for peer assists,\nand a second line; with “quotes”." in values
     assert all(cell.data_type != "f" for row in book["Elements"].iter_rows() for cell in row)
 
 
@@ -110,6 +111,7 @@ def test_cells_that_would_run_as_formulas_are_neutralised_in_the_csv_files(popul
     assert text.startswith("Label,Type,Email,Organisation")
     assert "'=Clinic" in text
     assert ",'-North," in text
+    assert "\"'+1 for peer assists," in text
     assert "'=Clinic" in ties_csv.decode("utf-8-sig")
     assert members_csv.startswith(b"\xef\xbb\xbf")
 
