@@ -138,11 +138,10 @@ def test_the_calendar_part_has_one_charset_and_the_itip_method_in_a_clean_header
     cluster, people, mailoutbox, django_capture_on_commit_callbacks
 ):
     send(SessionFactory(cluster=cluster), django_capture_on_commit_callbacks)
-    part = calendar_part(mailoutbox[0])
-    header = part["Content-Type"]
-    assert header.content_type == "text/calendar"
-    assert dict(header.params) == {"charset": "utf-8", "method": "REQUEST"}
-    assert str(header).lower().count("charset") == 1
+    # The legacy parser keeps every parameter as sent (the modern one folds duplicates together).
+    raw = email.message_from_bytes(mailoutbox[0].message().as_bytes())
+    (part,) = [p for p in raw.walk() if p.get_content_type() == "text/calendar"]
+    assert sorted(part.get_params()[1:]) == [("charset", "utf-8"), ("method", "REQUEST")]
     assert part.get_filename() == "invitation.ics" and part.get_content_disposition() == "attachment"
 
 
