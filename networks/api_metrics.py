@@ -40,7 +40,7 @@ from networks.serializers_metrics import (
     SuggestionQuerySerializer,
     SuggestionSerializer,
 )
-from networks.snapshots import snapshot_request
+from networks.snapshots import snapshot_request, snapshot_resume
 from weaver.lib.api import service_errors
 
 NO_SNAPSHOT = (
@@ -49,6 +49,15 @@ NO_SNAPSHOT = (
 )
 GEXF = "application/gexf+xml"
 GRAPHML = "application/graphml+xml"
+
+
+class SnapshotReadingViewSet(NetworkScopedViewSet):
+    """A network's snapshot reads: in-process, a snapshot whose debounce has passed is computed first."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and not self.is_schema_view:
+            snapshot_resume(network=self.network)
 
 
 def _current_snapshot_id(network: Network) -> int | None:
@@ -92,7 +101,7 @@ def _summary(row: dict, request, network: Network) -> dict:
 
 
 @extend_schema(tags=["metrics"])
-class MetricsViewSet(NetworkScopedViewSet):
+class MetricsViewSet(SnapshotReadingViewSet):
     """The latest computed figures of a network, and the recompute action."""
 
     filter_backends: list = []
@@ -153,7 +162,7 @@ MEMBER_COLUMNS = ["member_id", *MEMBER_METRIC_FIELDS, "roles", "explanation", "x
         "member id), filtered by role, detected community or type. 404 until a snapshot is done.",
     )
 )
-class MemberMetricViewSet(mixins.ListModelMixin, NetworkScopedViewSet):
+class MemberMetricViewSet(mixins.ListModelMixin, SnapshotReadingViewSet):
     serializer_class = MemberMetricSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = MemberMetricFilter
@@ -210,7 +219,7 @@ class MemberMetricViewSet(mixins.ListModelMixin, NetworkScopedViewSet):
         responses=SuggestionDecisionSerializer,
     ),
 )
-class SuggestionViewSet(NetworkScopedViewSet):
+class SuggestionViewSet(SnapshotReadingViewSet):
     filter_backends: list = []
 
     def get_serializer_class(self):
@@ -286,7 +295,7 @@ class SuggestionViewSet(NetworkScopedViewSet):
         responses={202: SnapshotSerializer},
     ),
 )
-class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkScopedViewSet):
+class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SnapshotReadingViewSet):
     serializer_class = SnapshotSerializer
     filter_backends: list = []
 
@@ -399,7 +408,7 @@ EXPORT_NOTE = (
 
 
 @extend_schema(tags=["metrics"])
-class GraphExportViewSet(NetworkScopedViewSet):
+class GraphExportViewSet(SnapshotReadingViewSet):
     filter_backends: list = []
     content_negotiation_class = JSONErrorsWhateverTheAccept
 

@@ -39,10 +39,27 @@ class NetworkBusy(Exception):
     """Another worker is computing this network right now."""
 
 
-def _enqueue(snapshot_id: int, countdown: int = 0) -> None:
+def _enqueue(snapshot_id: int, countdown: float = 0) -> None:
     from networks.tasks import compute_snapshot
 
     compute_snapshot.apply_async_on_commit((snapshot_id,), countdown=countdown)
+
+
+def _in_process() -> bool:
+    from networks.tasks import compute_snapshot
+
+    return bool(compute_snapshot.app.conf.task_always_eager)
+
+
+def _send_if_due(queued: Snapshot, now) -> None:
+    """Send a queued snapshot's task again when nothing else will compute it: the one resend rule.
+
+    In-process (eager) nothing waits out the debounce, so its task returned at once: it is sent again
+    once the debounce has passed. With a worker, the task runs on time; it is sent again only when it
+    is overdue and may have been lost (computing is idempotent, so a duplicate costs nothing).
+    """
+    if queued.not_before <= (now if _in_process() else now - OVERDUE):
+        _enqueue(queued.pk)
 
 
 def snapshot_request(*, network: Network, trigger: str, user=None, delay_seconds: int = 0) -> Snapshot:
@@ -54,9 +71,8 @@ def snapshot_request(*, network: Network, trigger: str, user=None, delay_seconds
             # Someone asked for it now: bring the debounced computation forward.
             Snapshot.objects.filter(pk=queued.pk).update(not_before=now)
             _enqueue(queued.pk)
-        elif queued.not_before < now - OVERDUE:
-            # Its task should have run by now and may be lost: send it again (computing is idempotent).
-            _enqueue(queued.pk)
+        else:
+            _send_if_due(queued, now)
         return queued
     try:
         with transaction.atomic():
@@ -81,6 +97,31 @@ def snapshot_request_after_change(*, network: Network, user=None) -> Snapshot:
         user=user,
         delay_seconds=settings.WEAVER_SNAPSHOT_DEBOUNCE_SECONDS,
     )
+
+
+def snapshot_resume(*, network: Network) -> None:
+    """Before a page or the API reads snapshots: in-process, compute one whose debounce has passed.
+
+    With a worker this costs nothing (no query): the task runs on time and the reconciler re-sends lost
+    ones. In-process there is no timer, so the next request that reads snapshots computes it.
+    """
+    if not _in_process():
+        return
+    queued = Snapshot.objects.filter(network=network, status=Snapshot.Status.QUEUED).only("id", "not_before")
+    for snapshot in queued:
+        _send_if_due(snapshot, timezone.now())
+
+
+def snapshot_due_in(*, snapshot_id: int) -> float:
+    """Seconds until a queued snapshot may be computed (its debounce); 0 when it is due, running or gone."""
+    not_before = (
+        Snapshot.objects.filter(pk=snapshot_id, status=Snapshot.Status.QUEUED)
+        .values_list("not_before", flat=True)
+        .first()
+    )
+    if not_before is None:
+        return 0.0
+    return max(0.0, (not_before - timezone.now()).total_seconds())
 
 
 @contextmanager

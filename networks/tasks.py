@@ -5,7 +5,13 @@ from networks import services, snapshots
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def compute_snapshot(self, snapshot_id: int) -> str | None:
-    """Compute one snapshot; at least once, idempotent (a finished snapshot is left as it is)."""
+    """Compute a snapshot once its debounce has passed; at least once, idempotent (finished ones are left)."""
+    wait = snapshots.snapshot_due_in(snapshot_id=snapshot_id)
+    if wait > 0:
+        if self.request.is_eager:
+            # In-process, Celery ignores the countdown: the next request that reads snapshots computes it.
+            return "waiting"
+        raise self.retry(countdown=wait)  # delivered early (clocks differ): wait out the rest
     try:
         snapshot = snapshots.snapshot_compute(snapshot_id=snapshot_id)
     except snapshots.NetworkBusy:

@@ -30,7 +30,7 @@ from networks.models import (
     Tag,
 )
 from networks.selectors import network_graph_rows, snapshot_current, snapshot_pending
-from networks.snapshots import snapshot_request
+from networks.snapshots import snapshot_request, snapshot_resume
 
 TOP_ON_DASHBOARD = 10
 SUGGESTIONS_PAGE_SIZE = 25
@@ -122,6 +122,13 @@ TREND_FIGURES = (
 )
 PERCENT_FIGURES = {"density", "average_clustering", "periphery_share", "largest_component_share"}
 FIGURE_LABELS = {key: label for key, label, _, _ in HEALTH_FIGURES}
+
+
+def _network_to_read(request, slug: str) -> Network:
+    """The network, for a page showing its snapshots (in-process, a due debounced one is computed first)."""
+    network = permissions.get_network_for_user(request.user, slug)
+    snapshot_resume(network=network)
+    return network
 
 
 def _context(request, network: Network, nav: str, **extra) -> dict:
@@ -223,7 +230,7 @@ def _progress_context(network: Network, *, watching: bool) -> dict:
 @login_required
 @require_GET
 def dashboard(request, slug):
-    network = permissions.get_network_for_user(request.user, slug)
+    network = _network_to_read(request, slug)
     snapshot = snapshot_current(network=network)
     figures = []
     if snapshot is not None:
@@ -298,7 +305,7 @@ def snapshot_recompute(request, slug):
 @login_required
 @require_GET
 def snapshot_progress(request, slug):
-    network = permissions.get_network_for_user(request.user, slug)
+    network = _network_to_read(request, slug)
     context = {
         "network": network,
         "progress": _progress_context(network, watching=bool(request.GET.get("watching"))),
@@ -312,7 +319,7 @@ def snapshot_progress(request, slug):
 @login_required
 @require_GET
 def snapshot_compare(request, slug):
-    network = permissions.get_network_for_user(request.user, slug)
+    network = _network_to_read(request, slug)
     done = list(
         Snapshot.objects.filter(network=network, status=Snapshot.Status.DONE)
         .order_by("-finished_at", "-id")
@@ -373,7 +380,7 @@ def snapshot_compare(request, slug):
 @login_required
 @require_GET
 def map_page(request, slug):
-    network = permissions.get_network_for_user(request.user, slug)
+    network = _network_to_read(request, slug)
     snapshot = snapshot_current(network=network)
     context = _context(
         request,
@@ -415,7 +422,7 @@ def _map_edges(network: Network, view: str, node_ids: set[int]) -> list[list[int
 @require_GET
 def map_data(request, slug):
     """Nodes with worker-computed positions and the view's metrics, ties, bridges, communities, tags."""
-    network = permissions.get_network_for_user(request.user, slug)
+    network = _network_to_read(request, slug)
     view = request.GET.get("view", "all")
     if view not in MAP_VIEWS:
         return HttpResponseBadRequest("view must be one of: all, people, organisations")
@@ -519,7 +526,7 @@ def _next_url(request, network: Network) -> str:
 @login_required
 @require_GET
 def suggestion_list(request, slug):
-    network = permissions.get_network_for_user(request.user, slug)
+    network = _network_to_read(request, slug)
     snapshot = snapshot_current(network=network)
     suggestions = _open_suggestions(network, snapshot)
     counts = {kind: 0 for kind in KIND_LABELS}
@@ -670,6 +677,7 @@ def _ego(member: Member) -> dict:
 
 def member_metrics_context(*, network: Network, member: Member, user, ego: bool = True) -> dict:
     """Context of templates/networks/_member_metrics.html: figures, roles, ego network, suggestions."""
+    snapshot_resume(network=network)
     snapshot = snapshot_current(network=network)
     context = {"snapshot": snapshot, "row": None, "can_edit": permissions.can_edit(user, network)}
     if snapshot is None:

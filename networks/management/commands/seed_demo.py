@@ -20,7 +20,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from networks import services
-from networks.models import Member, Network, Relationship, Role
+from networks.models import Member, Network, Relationship, Role, Snapshot
+from networks.snapshots import snapshot_request
 
 SLUG = "healthy-valleys-demo"
 NAME = "Healthy Valleys Learning Network"
@@ -126,6 +127,8 @@ class Command(BaseCommand):
             if network is None:
                 network = services.network_create(user=coordinator, name=NAME, slug=SLUG, purpose=PURPOSE)
                 _seed(network, coordinator)
+                # Its figures now, not after the edits' debounce: the first visit shows the map.
+                snapshot_request(network=network, trigger=Snapshot.Trigger.COMMAND)
                 self.stdout.write(self.style.SUCCESS(f"Loaded the demo network “{NAME}”."))
             else:
                 self.stdout.write(f"The demo network “{NAME}” is already loaded; left as it is.")
