@@ -14,8 +14,8 @@ def test_a_coordinator_imports_a_kumu_workbook_after_checking_the_preview(
 
     log_in(page, "alice", PASSWORD)
     page.goto(f"/networks/{network.slug}/")
-    page.get_by_role("button", name="Spreadsheets").click()
-    page.locator(".dropdown-menu").get_by_role("link", name="Import").click()
+    page.get_by_role("button", name="Manage").click()
+    page.locator(".dropdown-menu").get_by_role("link", name="Import a spreadsheet").click()
     page.get_by_label("Spreadsheet files").set_input_files(str(upload))
     shot(page, "import-upload")
     page.get_by_role("button", name="Check the file").click()
