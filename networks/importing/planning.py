@@ -84,12 +84,23 @@ class ImportPlan:
     ties: list[_Tie] = field(default_factory=list)
     members_unchanged: int = 0
     ties_unchanged: int = 0
+    # Archived members the file names: imports never bring a member back, so say which stay archived.
+    archived: list[str] = field(default_factory=list)
     bad_rows: list[BadRow] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
 
     @property
     def is_valid(self) -> bool:
         return not self.bad_rows
+
+    @property
+    def archived_note(self) -> str:
+        if not self.archived:
+            return ""
+        names = ", ".join(self.archived[:5]) + (
+            f" and {len(self.archived) - 5} more" if len(self.archived) > 5 else ""
+        )
+        return f"The file names archived members, who stay archived: {names}. Bring them back on their page."
 
     def counts(self) -> dict:
         return {
@@ -109,6 +120,7 @@ class ImportPlan:
         return {
             **self.counts(),
             "files": self.names,
+            "archived": self.archived,
             "bad_rows": [b.as_dict() for b in self.bad_rows],
         }
 
@@ -192,6 +204,7 @@ class _Planner:
                 )
         self.plan.nodes = [n for n in self.file_nodes if n.is_new or n.touched]
         self.plan.members_unchanged = sum(1 for n in self.file_nodes if not n.is_new and not n.touched)
+        self.plan.archived = sorted(n.member.name for n in self.file_nodes if n.member.archived_at)
         self.plan.bad_rows = self.problems.rows()
         return self.plan
 

@@ -520,3 +520,14 @@ def test_an_import_that_changes_the_network_asks_for_one_recomputation_and_a_no_
 
     run(network, kumu_files(), user=alice)
     assert not Snapshot.objects.filter(network=network).exists()
+
+
+def test_an_import_naming_an_archived_member_leaves_them_archived_and_says_so(network, alice):
+    gone = MemberFactory(network=network, name="Chen Wu", archived_at="2024-01-01T00:00:00Z")
+
+    plan = run(network, kumu_files(), user=alice)
+
+    assert plan.archived == ["Chen Wu"]
+    assert "stay archived: Chen Wu" in plan.archived_note
+    gone.refresh_from_db()
+    assert gone.archived_at is not None

@@ -4,6 +4,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from networks.models import ImportBatch, Member, Relationship
@@ -234,3 +235,14 @@ def test_an_exported_workbook_uploads_back_as_all_unchanged(client, tied, alice)
     summary = ImportBatch.objects.get(network=tied).summary
     assert summary["members"] == {"create": 0, "update": 0, "unchanged": 2}
     assert summary["ties"] == {"create": 0, "update": 0, "unchanged": 1}
+
+
+def test_the_preview_says_which_archived_members_the_file_names_and_that_they_stay_archived(
+    client, network, alice
+):
+    MemberFactory(network=network, name="Chen Wu", archived_at=timezone.now())
+    response = upload(login(client, alice), network, xlsx_upload())
+
+    page = client.get(response.url).content.decode()
+
+    assert "names 1 archived member, who stays archived" in page and "Chen Wu" in page

@@ -75,6 +75,8 @@ class Command(BaseCommand):
                 f"{what.title()}: {c['create']} {verb} created, {c['update']} {verb} updated, "
                 f"{c['unchanged']} unchanged."
             )
+        if plan.archived:
+            self.stdout.write(plan.archived_note)
         if not plan.is_valid:
             self.stderr.write(f"{len(plan.bad_rows)} bad rows:")
             for bad in plan.bad_rows:
