@@ -102,7 +102,15 @@ def handbook_markdown(*, cluster: LearningCluster) -> str:
     if not d["peer_assists"]:
         out += ["No peer assists yet.", ""]
     st = d["stats"]
-    across = st["ties_created_across_communities"]
+    if st["ties_created_across_communities"] is None:
+        across = "ties across communities are counted once the network's figures are calculated"
+    else:
+        across = (
+            f"{st['ties_created_across_communities']} across the communities the network map detected on "
+            f"{timezone.localtime(st['communities_as_of']):%d %B %Y}"
+        )
+        if st["ties_created_unplaced"]:
+            across += f"; {st['ties_created_unplaced']} not yet placed"
     out += ["## In figures", ""]
     rate = (
         f"{st['attendance_rate']:.0%} ({st['attended']} of {st['attendance_expected']}: "
@@ -115,7 +123,7 @@ def handbook_markdown(*, cluster: LearningCluster) -> str:
         f"- Attendance rate: {rate}",
         f"- Peer assists held: {st['peer_assists']}",
         f"- Follow-ups done: {st['follow_ups_done']} of {st['follow_ups']}",
-        f"- New ties woven: {st['ties_created']} ({across} across communities)",
+        f"- New ties woven: {st['ties_created']} ({across})",
         "",
     ]
     return "\n".join(out)

@@ -18,7 +18,7 @@ from clusters.models import (
     SessionTieEffect,
 )
 from networks.models import Member, MemberMetric, Network, Relationship, Snapshot
-from networks.selectors import snapshot_current, snapshots_done
+from networks.selectors import snapshot_current, snapshots_done, ties_across_communities
 
 
 def organisation_neighbours(*, network: Network, organisation_ids: set[int]) -> dict[int, set[int]]:
@@ -123,7 +123,9 @@ def cluster_stats(*, cluster: LearningCluster) -> dict:
     """The cluster's figures: attendance rate, peer assists, follow-ups and the ties it wove.
 
     The attendance rate is over every (person of the cluster, session already held) pair, so someone
-    nobody ticked counts as absent; peer assists count only once their session has been held.
+    nobody ticked counts as absent; peer assists count only once their session has been held. New ties
+    across communities join two of the communities the latest done snapshot detected (None before the
+    first one); ties with an end it has not placed yet are counted apart as unplaced.
     """
     now = timezone.now()
     sessions = cluster.sessions.aggregate(total=Count("id"), held=Count("id", filter=Q(starts_at__lte=now)))
@@ -143,13 +145,15 @@ def cluster_stats(*, cluster: LearningCluster) -> dict:
     follow_ups = FollowUp.objects.filter(peer_assist__session__cluster=cluster).aggregate(
         total=Count("id"), done=Count("id", filter=Q(status=FollowUp.Status.DONE))
     )
-    effects = SessionTieEffect.objects.filter(session__cluster=cluster).select_related("person_a", "person_b")
-    created = [e for e in effects if e.created_tie]
-    across = sum(
-        1
-        for e in created
-        if e.person_a.community and e.person_b.community and e.person_a.community != e.person_b.community
+    effects = list(
+        SessionTieEffect.objects.filter(session__cluster=cluster).values_list(
+            "person_a_id", "person_b_id", "relationship_id", "created_tie"
+        )
     )
+    created = [(a, b) for a, b, _, created_tie in effects if created_tie]
+    # Typed-in communities would miss everyone who has none; the map's detected ones do not.
+    latest = snapshot_current(network=cluster.network)
+    crossings = ties_across_communities(snapshot=latest, ties=created) if latest else None
     return {
         "sessions": sessions["total"],
         "sessions_held": sessions["held"],
@@ -164,8 +168,10 @@ def cluster_stats(*, cluster: LearningCluster) -> dict:
         "follow_ups": follow_ups["total"],
         "follow_ups_done": follow_ups["done"],
         "ties_created": len(created),
-        "ties_strengthened": len({e.relationship_id for e in effects if not e.created_tie}),
-        "ties_created_across_communities": across,
+        "ties_strengthened": len({tie for _, _, tie, created_tie in effects if not created_tie}),
+        "ties_created_across_communities": crossings.across if crossings else None,
+        "ties_created_unplaced": crossings.unplaced if crossings else 0,
+        "communities_as_of": latest.finished_at if latest else None,
     }
 
 
@@ -258,12 +264,7 @@ def cluster_network_effect(*, cluster: LearningCluster) -> dict | None:
         )
     )
     ties = list(Relationship.objects.active().filter(pk__in=tie_ids).values_list("source_id", "target_id"))
-    ends = {m for pair in ties for m in pair}
-    community = dict(
-        MemberMetric.objects.filter(snapshot=latest, member_id__in=ends).values_list("member_id", "community")
-    )
-    placed = [(a, b) for a, b in ties if community.get(a) is not None and community.get(b) is not None]
-    across = sum(1 for a, b in placed if community[a] != community[b])
+    crossings = ties_across_communities(snapshot=latest, ties=ties)
 
     started_at = _cluster_started_at(cluster)
     baseline = snapshots_done(network=cluster.network).filter(finished_at__lt=started_at).first()
@@ -273,8 +274,8 @@ def cluster_network_effect(*, cluster: LearningCluster) -> dict | None:
     return {
         "snapshot": latest,
         "learning_ties": len(ties),
-        "learning_ties_unplaced": len(ties) - len(placed),
-        "learning_ties_across_communities": across,
+        "learning_ties_unplaced": crossings.unplaced,
+        "learning_ties_across_communities": crossings.across,
         "baseline": baseline,
         "change": change,
     }

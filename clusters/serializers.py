@@ -225,7 +225,15 @@ class ClusterStatsSerializer(serializers.Serializer):
     follow_ups_done = serializers.IntegerField()
     ties_created = serializers.IntegerField()
     ties_strengthened = serializers.IntegerField()
-    ties_created_across_communities = serializers.IntegerField()
+    ties_created_across_communities = serializers.IntegerField(
+        allow_null=True,
+        help_text="Of ties_created, those joining members the latest done snapshot put in different "
+        "detected communities (not the communities typed in on members). Null before the first snapshot.",
+    )
+    ties_created_unplaced = serializers.IntegerField(
+        help_text="Of ties_created, those with an end that snapshot has no community for (newer than it); "
+        "0 without a snapshot."
+    )
     network_map = NetworkEffectSerializer(
         allow_null=True, help_text="From the metrics snapshots; null before the first one is done."
     )

@@ -3,7 +3,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from clusters.selectors import cluster_network_effect
+from clusters.handbook import handbook_html, handbook_markdown
+from clusters.selectors import cluster_network_effect, cluster_stats
 from clusters.services import attendance_record
 from networks import snapshots
 from networks.models import MemberMetric, Snapshot
@@ -106,7 +107,7 @@ def test_the_cluster_page_shows_the_network_effect_to_alice_the_facilitator_and_
         assert response.status_code == 200
         html = response.content.decode()
         assert "What the network map shows" in html
-        assert "join people in different groups of the network map" in html
+        assert "join people in different communities of the network map" in html
         assert "triangle closed" in html
         assert response.context["effect"]["learning_ties_across_communities"] == 2
 
@@ -147,12 +148,15 @@ def test_the_stats_api_carries_the_network_map_figures_for_those_who_may_read(
             "new_ties": 2,
             "triangles_closed": 1,
         }
+        assert (body["ties_created"], body["ties_created_across_communities"]) == (3, 2)
+        assert body["ties_created_unplaced"] == 0
     assert api_client(charlie).get(url).status_code == 404
 
 
 def test_the_stats_api_says_null_before_any_snapshot(network, alice, cluster):
     body = api_client(alice).get(f"/api/v1/networks/{network.slug}/clusters/{cluster.pk}/stats/").json()
     assert body["network_map"] is None and body["ties_created"] == 0
+    assert body["ties_created_across_communities"] is None and body["ties_created_unplaced"] == 0
 
 
 def test_unticking_over_the_api_reports_the_ended_tie(network, dave, cluster, two_valleys):
@@ -177,3 +181,82 @@ def test_the_cluster_change_agrees_with_the_networks_own_comparison(cluster, wov
     change = cluster_network_effect(cluster=cluster)["change"]
     assert change["new_ties"] == among(whole["new_ties"])
     assert change["triangles_closed"] == among(whole["triangles_closed"])
+
+
+# The headline "New ties across communities": the ties the cluster created, in detected communities
+
+
+def test_new_ties_across_communities_are_counted_in_the_latest_snapshots_detected_communities(
+    cluster, two_valleys, woven
+):
+    # Everyone typed in the same community ("North"), yet the map found the two valleys.
+    assert {m.community for m in two_valleys.values()} == {"North"}
+    stats = cluster_stats(cluster=cluster)
+    assert stats["ties_created"] == 3  # learning ties A1 – A2, A1 – B2 and A2 – B2
+    assert stats["ties_created_across_communities"] == 2  # not A1 – A2, in one valley
+    assert stats["ties_created_unplaced"] == 0
+    assert stats["communities_as_of"] == woven[1].finished_at
+
+
+def test_a_typed_in_community_in_common_does_not_stop_a_tie_counting_across_detected_ones(
+    network, alice, cluster, two_valleys, woven
+):
+    # A3 and B3 typed in one community, but the map put them in different valleys.
+    two_valleys["a3"].community, two_valleys["b3"].community = "Hills", "Hills"
+    for key in ("a3", "b3"):
+        two_valleys[key].save()
+        ClusterPersonFactory(cluster=cluster, person=two_valleys[key])
+    later = SessionFactory(cluster=cluster, starts_at=timezone.now())
+    attendance_record(user=alice, session=later, attended=[two_valleys["a3"], two_valleys["b3"]])
+    stats = cluster_stats(cluster=cluster)
+    assert (stats["ties_created"], stats["ties_created_across_communities"]) == (4, 3)
+
+
+def test_new_ties_with_people_newer_than_the_snapshot_are_counted_apart_and_the_page_says_so(
+    client, network, alice, cluster, two_valleys, woven
+):
+    newcomer = MemberFactory(network=network, name="Newcomer", community="Elsewhere")
+    ClusterPersonFactory(cluster=cluster, person=newcomer)
+    later = SessionFactory(cluster=cluster, starts_at=timezone.now())
+    attendance_record(user=alice, session=later, attended=[two_valleys["a1"], newcomer])
+    stats = cluster_stats(cluster=cluster)
+    assert (stats["ties_created"], stats["ties_created_across_communities"]) == (4, 2)
+    assert stats["ties_created_unplaced"] == 1
+    page = login(client, alice).get(reverse("clusters:cluster-detail", args=[network.slug, cluster.pk]))
+    help_text = page.content.decode()
+    assert "join people the network map put in different communities" in help_text
+    assert "1 new tie involves people newer than these figures" in help_text
+
+
+def test_before_any_snapshot_new_ties_across_communities_are_not_counted_and_the_page_says_why(
+    client, network, alice, cluster, two_valleys
+):
+    a1, b2 = two_valleys["a1"], two_valleys["b2"]
+    b2.community = "South"  # typed in differently: still not a count without the map
+    b2.save()
+    for person in (a1, b2):
+        ClusterPersonFactory(cluster=cluster, person=person)
+    attendance_record(
+        user=alice, session=SessionFactory(cluster=cluster, starts_at=timezone.now()), attended=[a1, b2]
+    )
+    assert not Snapshot.objects.filter(network=network, status=Snapshot.Status.DONE).exists()
+    stats = cluster_stats(cluster=cluster)
+    assert stats["ties_created"] == 1
+    assert stats["ties_created_across_communities"] is None and stats["ties_created_unplaced"] == 0
+    page = login(client, alice).get(reverse("clusters:cluster-detail", args=[network.slug, cluster.pk]))
+    html = page.content.decode()
+    headline = '<div class="stat">–</div><div class="text-body-secondary small">New ties across communities'
+    assert headline in html
+    assert "counted from the communities the network map detects, once the network's figures are" in html
+    assert "New ties woven: 1 (ties across communities are counted once the network's figures are " in (
+        handbook_markdown(cluster=cluster)
+    )
+
+
+def test_the_handbook_counts_new_ties_across_the_communities_the_map_detected(cluster, woven):
+    as_of = timezone.localtime(woven[1].finished_at)
+    expected = f"New ties woven: 3 (2 across the communities the network map detected on {as_of:%d %B %Y})"
+    assert expected in handbook_markdown(cluster=cluster)
+    assert f"New ties woven: 3 (2 across the communities the network map detected on {as_of.day} " in (
+        handbook_html(cluster=cluster)
+    )
