@@ -82,15 +82,21 @@ PROPOSAL_RANK = inline_serializer(
         "title": serializers.CharField(),
         "amount": serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True),
         "rank": serializers.IntegerField(allow_null=True),
-        "reviews": serializers.IntegerField(),
+        "reviews": serializers.IntegerField(allow_null=True, help_text="Reviews in; null when withheld."),
         "mean": serializers.FloatField(allow_null=True),
         "spread": serializers.FloatField(allow_null=True),
         "adjusted": serializers.FloatField(allow_null=True),
         "low": serializers.FloatField(allow_null=True),
         "high": serializers.FloatField(allow_null=True),
+        "scores_withheld": serializers.BooleanField(
+            help_text="True when you review this proposal and your review is not in yet: its rank and "
+            "scores are null until it is, and it comes after the others, which are ranked among themselves."
+        ),
+        "note": serializers.CharField(help_text="Why the scores are withheld, else empty."),
     },
     many=True,
 )
+WITHHELD_NOTE = "You review this proposal: its scores show once your review is in."
 PORTFOLIO = inline_serializer(
     "Portfolio",
     {
@@ -100,6 +106,7 @@ PORTFOLIO = inline_serializer(
         "total_score": serializers.FloatField(),
         "remaining": serializers.DecimalField(max_digits=12, decimal_places=2),
     },
+    allow_null=True,
 )
 
 
@@ -259,25 +266,36 @@ class RoundViewSet(
     )
     @action(detail=True, methods=["get"])
     def ranking(self, request, *args, **kwargs):
-        rnd = self._managed_round()
-        result, proposals = selectors.round_ranking(rnd)
-        return Response(
-            [
-                {
-                    "proposal": s.proposal,
-                    "title": proposals[s.proposal].title,
-                    "amount": proposals[s.proposal].amount,
-                    "rank": s.rank,
-                    "reviews": s.reviews,
-                    "mean": s.mean,
-                    "spread": s.spread,
-                    "adjusted": s.adjusted,
-                    "low": s.low,
-                    "high": s.high,
-                }
-                for s in result.proposals
-            ]
-        )
+        shown = selectors.round_ranking_for(user=request.user, rnd=self._managed_round())
+        scored = [
+            {
+                "proposal": p.pk,
+                "title": p.title,
+                "amount": p.amount,
+                "rank": s.rank,
+                "reviews": s.reviews,
+                "mean": s.mean,
+                "spread": s.spread,
+                "adjusted": s.adjusted,
+                "low": s.low,
+                "high": s.high,
+                "scores_withheld": False,
+                "note": "",
+            }
+            for s, p in shown.rows
+        ]
+        withheld = [
+            {
+                "proposal": p.pk,
+                "title": p.title,
+                "amount": p.amount,
+                **dict.fromkeys(["rank", "reviews", "mean", "spread", "adjusted", "low", "high"]),
+                "scores_withheld": True,
+                "note": WITHHELD_NOTE,
+            }
+            for p in shown.withheld
+        ]
+        return Response(scored + withheld)
 
     @extend_schema(
         summary="Portfolio suggestions within the remaining budget (coordinators)",
@@ -287,17 +305,24 @@ class RoundViewSet(
                 "remaining_budget": serializers.DecimalField(max_digits=12, decimal_places=2),
                 "rank_order": PORTFOLIO,
                 "knapsack": PORTFOLIO,
+                "scores_withheld": serializers.BooleanField(
+                    help_text="True when a proposal the suggestions would weigh is one you review and your "
+                    "review is not in yet: rank_order and knapsack are null until it is, as they would "
+                    "give its score away."
+                ),
             },
         ),
     )
     @action(detail=True, methods=["get"])
     def portfolio(self, request, *args, **kwargs):
-        choice = selectors.round_portfolios(self._managed_round())
+        rnd = self._managed_round()
+        choice = selectors.round_portfolios(rnd, user=request.user)
         return Response(
             {
-                "remaining_budget": choice.remaining_budget,
-                "rank_order": _portfolio_data(choice.rank_order),
-                "knapsack": _portfolio_data(choice.knapsack),
+                "remaining_budget": rnd.remaining_budget,
+                "rank_order": _portfolio_data(choice.rank_order) if choice else None,
+                "knapsack": _portfolio_data(choice.knapsack) if choice else None,
+                "scores_withheld": choice is None,
             }
         )
 

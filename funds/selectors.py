@@ -1,7 +1,7 @@
 """Reads that span models: eligibility, conflicts of interest, visibility, ranking, portfolios."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
@@ -159,22 +159,35 @@ def round_conflicts(rnd: Round, *, proposals=None, reviewers=None) -> dict[tuple
     return conflicts
 
 
+def reviews_withheld_from(*, user, proposals) -> set[int]:
+    """Ids of those proposals the user is assigned to review (not recused) and has not reviewed yet: until
+    theirs is in they see no other review of it, nor anything worked out from the reviews (scores, rank)."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        ReviewAssignment.objects.filter(proposal__in=proposals, reviewer__user=user)
+        .exclude(status__in=[ReviewAssignment.Status.RECUSED, ReviewAssignment.Status.SUBMITTED])
+        .values_list("proposal_id", flat=True)
+    )
+
+
 def reviews_visible_to(*, user, proposal: Proposal) -> QuerySet[Review]:
     """Reviews this user may read: an assigned reviewer, coordinator or not, sees others' only once theirs
     is in; other coordinators see all; anyone else none."""
+    if proposal.pk in reviews_withheld_from(user=user, proposals=[proposal]):
+        return Review.objects.filter(
+            assignment__proposal=proposal, assignment__reviewer__user=user
+        ).prefetch_related("scores__criterion")
     submitted = Review.objects.filter(
         assignment__proposal=proposal, submitted_at__isnull=False
     ).select_related("assignment__reviewer__user", "assignment__reviewer__member")
-    mine = (
-        ReviewAssignment.objects.filter(proposal=proposal, reviewer__user=user)
-        .exclude(status=ReviewAssignment.Status.RECUSED)
-        .first()
-        if user.is_authenticated
-        else None
+    reviewed = (
+        user.is_authenticated
+        and ReviewAssignment.objects.filter(
+            proposal=proposal, reviewer__user=user, status=ReviewAssignment.Status.SUBMITTED
+        ).exists()
     )
-    if mine is not None and mine.status != ReviewAssignment.Status.SUBMITTED:
-        return Review.objects.filter(assignment=mine).prefetch_related("scores__criterion")
-    if mine is not None or can_manage(user, proposal.round.fund.network):
+    if reviewed or can_manage(user, proposal.round.fund.network):
         return submitted.prefetch_related("scores__criterion")
     return Review.objects.none()
 
@@ -229,6 +242,31 @@ def round_ranking(rnd: Round) -> tuple[ranking.Ranking, dict[int, Proposal]]:
 
 
 @dataclass
+class RankingFor:
+    """The ranking as one user may see it (see round_ranking_for)."""
+
+    rows: list[tuple[ranking.ProposalScore, Proposal]]
+    withheld: list[Proposal]  # proposals the user still has to review: shown without scores
+
+
+def round_ranking_for(*, user, rnd: Round) -> RankingFor:
+    """The round's ranking for this user: proposals whose reviews are withheld from them come apart without
+    scores, and the rest are ranked among themselves, so no gap in the ranks gives a withheld one's place."""
+    result, proposals = round_ranking(rnd)
+    hidden = reviews_withheld_from(user=user, proposals=list(proposals))
+    rows, position = [], 0
+    for score in result.proposals:
+        if score.proposal in hidden:
+            continue
+        if score.rank is not None:
+            position += 1
+            score = replace(score, rank=position)
+        rows.append((score, proposals[score.proposal]))
+    withheld = sorted((proposals[pk] for pk in hidden), key=lambda p: (p.title.casefold(), p.pk))
+    return RankingFor(rows=rows, withheld=withheld)
+
+
+@dataclass
 class PortfolioChoice:
     rank_order: ranking.Portfolio
     knapsack: ranking.Portfolio
@@ -236,8 +274,12 @@ class PortfolioChoice:
     candidates: list[Proposal]
 
 
-def round_portfolios(rnd: Round) -> PortfolioChoice:
-    """Both portfolio suggestions over the proposals still undecided, within the budget not yet awarded."""
+def round_portfolios(rnd: Round, *, user=None) -> PortfolioChoice | None:
+    """Both portfolio suggestions over the proposals still undecided, within the budget not yet awarded.
+
+    Given a user, None when a proposal they may suggest rests on reviews withheld from them: what is in or
+    out, and the total score, would give its score away.
+    """
     result, proposals = round_ranking(rnd)
     scores = {s.proposal: s.adjusted for s in result.proposals}
     candidates = [
@@ -245,6 +287,8 @@ def round_portfolios(rnd: Round) -> PortfolioChoice:
         for p in proposals.values()
         if p.status == Proposal.Status.SUBMITTED and scores.get(p.pk) is not None
     ]
+    if user is not None and reviews_withheld_from(user=user, proposals=candidates):
+        return None
     items = [(p.pk, p.amount, scores[p.pk]) for p in candidates]
     remaining = rnd.budget - rnd.awarded_total
     return PortfolioChoice(

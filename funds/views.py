@@ -314,9 +314,9 @@ def round_ranking(request, slug, pk):
     """The ranking with each column explained, and both portfolio suggestions side by side."""
     network = _manager(request, slug)
     rnd = fund_permissions.get_round(request.user, network, pk)
-    result, proposals = selectors.round_ranking(rnd)
-    choice = selectors.round_portfolios(rnd)
-    rows = [(s, proposals[s.proposal]) for s in result.proposals]
+    shown = selectors.round_ranking_for(user=request.user, rnd=rnd)
+    choice = selectors.round_portfolios(rnd, user=request.user)
+    proposals = {p.pk: p for _, p in shown.rows}
 
     def named(ids):
         return [proposals[i] for i in ids]
@@ -325,15 +325,18 @@ def round_ranking(request, slug, pk):
         request,
         network,
         round=rnd,
-        rows=rows,
-        result=result,
+        rows=shown.rows,
+        withheld=shown.withheld,
         choice=choice,
-        rank_funded=named(choice.rank_order.funded),
-        rank_left=named(choice.rank_order.left_out),
-        knap_funded=named(choice.knapsack.funded),
-        knap_left=named(choice.knapsack.left_out),
         awards=rnd.proposals.filter(status=Proposal.Status.AWARDED).select_related("award"),
     )
+    if choice is not None:
+        context.update(
+            rank_funded=named(choice.rank_order.funded),
+            rank_left=named(choice.rank_order.left_out),
+            knap_funded=named(choice.knapsack.funded),
+            knap_left=named(choice.knapsack.left_out),
+        )
     return render(request, "funds/round_ranking.html", context)
 
 
