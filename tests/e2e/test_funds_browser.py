@@ -1,10 +1,11 @@
-"""Funds in a browser: a coordinator reads the ranking and awards; a reviewer sends scores from My reviews."""
+"""Funds in a browser: a coordinator edits a round, reads the ranking and awards; a reviewer sends scores."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import formats
 from playwright.sync_api import expect
 
 from funds import services
@@ -198,3 +199,49 @@ def test_a_visitor_signs_up_through_the_public_link_and_starts_a_proposal(page, 
     expect(page.get_by_text("Your account is ready.")).to_be_visible()
     expect(page.get_by_label("Lead")).to_have_value(str(Member.objects.get(user__username="dana").pk))
     shot(page, "apply")
+
+
+def test_a_coordinator_adds_a_rubric_criterion_and_a_sharing_session_to_a_draft_round(
+    page, shot, transactional_db, network, alice
+):
+    fund = services.fund_create(user=alice, network=network, name="Valley Innovation Fund")
+    rnd = make_round(user=alice, fund=fund, status="draft", title="Summer round")
+    sharing_on = datetime.date.today() + datetime.timedelta(days=200)
+    log_in(page, "alice", PASSWORD)
+    page.goto(f"/networks/{SLUG}/funds/rounds/{rnd.pk}/")
+    assert page.get_by_role("heading", name="Summer round").is_visible()
+    expect(page.get_by_text("Sharing session")).to_have_count(0)
+
+    page.get_by_role("link", name="Edit the round").click()
+    page.wait_for_url(f"**/funds/rounds/{rnd.pk}/edit/")
+    rubric = page.get_by_label("Rubric")
+    expect(rubric).to_have_value(
+        "Collaboration | 2 | Do the partners really work together?\nNewness | 1 | Is this something new here?"
+    )
+    rubric.press("Control+End")  # type a new last line, as someone adding a criterion would
+    rubric.press_sequentially("\nReach | 1.5 | Does it reach families the network misses?")
+    page.get_by_label("Final sharing session").fill(sharing_on.isoformat())
+    shot(page, "round-edit")
+    page.get_by_role("button", name="Save the round").click()
+
+    page.wait_for_url(f"**/funds/rounds/{rnd.pk}/")
+    expect(page.get_by_text("The round's settings were saved.")).to_be_visible()
+    criteria = page.locator("h2:has-text('How proposals are scored') + ul li")
+    expect(criteria).to_have_text(
+        [
+            "Collaboration (weight 2): Do the partners really work together?",
+            "Newness (weight 1): Is this something new here?",
+            "Reach (weight 1.50): Does it reach families the network misses?",
+        ]
+    )
+    session = page.locator("dt:has-text('Sharing session') + dd")
+    expect(session).to_have_text(formats.date_format(sharing_on))
+    shot(page, "round-edited")
+
+    rnd.refresh_from_db()
+    assert rnd.status == "draft" and rnd.sharing_session_on == sharing_on
+    assert [(c.name, c.weight) for c in rnd.criteria.order_by("position", "id")] == [
+        ("Collaboration", 2),
+        ("Newness", 1),
+        ("Reach", Decimal("1.5")),
+    ]
