@@ -186,15 +186,31 @@ def ties_across_communities(*, snapshot: Snapshot, ties) -> CommunityCrossings:
 class Account:
     user: object
     person: Member | None
-    roles: list[str]
+    roles: list[str]  # Role values
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in self.roles]
+
+    @property
+    def name(self) -> str:
+        return self.person.name if self.person else self.user.get_full_name() or self.user.username
 
 
-def network_accounts(*, network: Network) -> list[Account]:
-    """Every login holding a role in the network, with its person there and its roles (two queries)."""
+def network_accounts(*, network: Network, user_id: int | None = None) -> list[Account]:
+    """Every login holding a role in the network (or just this one), with its person there and its roles
+    (two queries)."""
     by_user: dict[int, Account] = {}
-    for role in network.roles.select_related("user").order_by("user__username", "role"):
+    roles = network.roles.select_related("user").order_by("user__username", "role")
+    for role in roles.filter(user_id=user_id) if user_id is not None else roles:
         account = by_user.setdefault(role.user_id, Account(user=role.user, person=None, roles=[]))
-        account.roles.append(Role(role.role).label)
+        account.roles.append(role.role)
     for person in Member.objects.filter(network=network, user_id__in=by_user):
         by_user[person.user_id].person = person
     return sorted(by_user.values(), key=lambda a: (a.person.name if a.person else a.user.username).lower())
+
+
+def network_account(*, network: Network, user_id: int) -> Account | None:
+    """One login's access to the network, or None when it holds no role there."""
+    found = network_accounts(network=network, user_id=user_id)
+    return found[0] if found else None

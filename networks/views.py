@@ -5,13 +5,13 @@ through networks.services, and a service's ValidationError lands on the form nex
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from networks import permissions, selectors, services
@@ -381,7 +381,10 @@ def access_list(request, slug):
 @require_http_methods(["POST"])
 def access_revoke(request, slug, user_id):
     network = permissions.get_network_for_user(request.user, slug, edit=True)
-    account = get_object_or_404(get_user_model(), pk=user_id, network_roles__network=network)
+    access = selectors.network_account(network=network, user_id=user_id)
+    if access is None:
+        raise Http404("That login has no access to this network.")
+    account = access.user
     try:
         services.access_revoke(user=request.user, network=network, account=account)
     except ValidationError as error:

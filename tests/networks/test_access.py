@@ -120,3 +120,12 @@ def test_others_cannot_give_access(client, network, dana, persona, status, reque
     assert response.status_code == status
     dana.refresh_from_db()
     assert dana.user is None
+
+
+def test_removing_a_login_that_holds_several_roles_takes_them_all(client, network, alice, dana):
+    services.access_set(user=alice, network=network, member=dana, roles=["reviewer", "member"])
+    dana.refresh_from_db()
+    client.force_login(alice)
+    response = client.post(reverse("networks:access-revoke", args=[network.slug, dana.user.pk]))
+    assert response.status_code == 302
+    assert not network.roles.filter(user=dana.user).exists()
