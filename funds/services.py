@@ -409,11 +409,12 @@ def reviewer_add(
     """Put a user in the round's reviewer pool (and give them the reviewer role in the network)."""
     network = round.fund.network
     _require_manager(user, network)
+    if member is not None and member.network_id != network.pk:
+        raise ValidationError({"member": "This person is not in this network."})
+    # Granting the role first links a login to the person with its e-mail, if there is one.
+    role_grant(network=network, user=reviewer_user, role=Role.REVIEWER)
     if member is None:
         member = Member.objects.filter(network=network, user=reviewer_user).people().first()
-    elif member.network_id != network.pk:
-        raise ValidationError({"member": "This person is not in this network."})
-    role_grant(network=network, user=reviewer_user, role=Role.REVIEWER)
     reviewer, created = Reviewer.objects.get_or_create(
         round=round, user=reviewer_user, defaults={"member": member, "is_guardian": is_guardian}
     )

@@ -203,6 +203,13 @@ def test_reviewer_conflicts_include_a_direct_tie_to_the_lead(network, alice, app
     assert selectors.round_conflicts(open_round)[(rv.pk, proposal.pk)] == "has a direct tie to the lead"
 
 
+def test_a_new_reviewer_is_linked_to_the_person_with_their_email(network, alice, open_round):
+    person = MemberFactory(network=network, name="Gia", email="gia@example.org")
+    login = UserFactory(username="gia", email="GIA@example.org")
+    reviewer = services.reviewer_add(user=alice, round=open_round, reviewer_user=login)
+    assert reviewer.member == person
+
+
 def _round_in_review(*, alice, fund, network, applicant, orgs, name, deadline, status="review"):
     """A round with bob's proposal titled `name` and one volunteer assigned to it, due on `deadline`."""
     rnd = make_round(user=alice, fund=fund, title=f"{name} round", review_deadline=deadline)
