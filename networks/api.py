@@ -6,23 +6,28 @@ Members and relationships are never deleted over the API: members are archived, 
 Request bodies are JSON only: DRF's form parsers quietly read a garbled body as "no fields".
 """
 
+from django.contrib.auth import get_user_model
 from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from networks import services
+from networks import selectors, services
 from networks.filters import MemberFilter, RelationshipFilter
 from networks.models import Member, Network, Relationship
 from networks.permissions import can_edit, get_network_for_user, networks_for_user
 from networks.serializers import (
+    AccessChangeSerializer,
+    AccessSetSerializer,
+    AccountSerializer,
     MemberSerializer,
     NetworkCreateSerializer,
     NetworkSerializer,
@@ -58,6 +63,15 @@ class CoordinatorsChangeContents(BasePermission):
 
     def has_permission(self, request, view):
         return request.method in SAFE_METHODS or can_edit(request.user, view.network)
+
+
+class CoordinatorsOnly(BasePermission):
+    """Reading or changing who has access to a network needs one of its coordinators."""
+
+    message = "Only the network's coordinators can see or change who has access."
+
+    def has_permission(self, request, view):
+        return can_edit(request.user, view.network)
 
 
 WRITES = ["create", "update", "partial_update"]
@@ -331,3 +345,73 @@ class RelationshipViewSet(
                 user=request.user, relationship=relationship, ended_on=params.validated_data.get("ended_on")
             )
         return Response(RelationshipSerializer(relationship, context=self.get_serializer_context()).data)
+
+
+USER_ID = OpenApiParameter(
+    "user_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The login's id (`id` in the list)."
+)
+
+
+@extend_schema(tags=["access"])
+@extend_validation_errors(["invalid"], field_name="member", actions=["create"])
+@extend_validation_errors(["invalid"], field_name="roles", actions=["create", "destroy"])
+@extend_schema_view(
+    list=extend_schema(summary="List the logins to the network, with their person and roles (coordinators)"),
+    create=extend_schema(
+        summary="Give a person of the network a login with these roles (coordinators)",
+        description="A person without a login gets one (the login with their e-mail, else a new one) and an "
+        "e-mail with a link to choose a password; a person with one gets exactly these roles. The network "
+        "keeps at least one coordinator.",
+        request=AccessSetSerializer,
+        responses={201: AccessChangeSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Take away every role a login holds in the network (coordinators)",
+        description="The login itself stays, for its other networks. The network keeps at least one "
+        "coordinator: taking the last one's roles is a 400.",
+        parameters=[USER_ID],
+        responses={204: None},
+    ),
+)
+class AccessViewSet(NetworkScopedViewSet):
+    """Who may log in to the network and what they may do: the "Who has access" page over the API."""
+
+    serializer_class = AccountSerializer
+    permission_classes = [IsAuthenticated, CoordinatorsOnly]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    filter_backends = []
+    lookup_url_kwarg = "user_id"
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        # Only for the schema's path parameter type; logins are read through networks.selectors.
+        return get_user_model().objects.none()
+
+    def get_object(self):
+        account = selectors.network_account(network=self.network, user_id=int(self.kwargs["user_id"]))
+        if account is None:
+            raise NotFound("That login has no access to this network.")
+        return account
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(selectors.network_accounts(network=self.network))
+        return self.get_paginated_response(AccountSerializer(page, many=True).data)
+
+    def create(self, request, *args, **kwargs):
+        params = AccessSetSerializer(data=request.data, context=self.get_serializer_context())
+        params.is_valid(raise_exception=True)
+        with service_errors():
+            change = services.access_set(user=request.user, network=self.network, **params.validated_data)
+        result = {
+            "account": selectors.network_account(network=self.network, user_id=change.account.pk),
+            "created": change.created,
+            "added": sorted(change.added),
+            "removed": sorted(change.removed),
+        }
+        return Response(AccessChangeSerializer(result).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        account = self.get_object()
+        with service_errors():
+            services.access_revoke(user=request.user, network=self.network, account=account.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

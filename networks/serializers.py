@@ -4,9 +4,11 @@ Serializers only validate and represent; writes go through networks.services (se
 Related members are looked up in the request's network only, so another network's id is a 400.
 """
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from networks.models import Member, Network, Relationship
+from networks.models import Member, Network, Relationship, Role
 from networks.permissions import roles_of
 
 
@@ -64,8 +66,10 @@ def _network_members(context):
     return Member.objects.filter(network=network)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class NetworkMemberField(serializers.PrimaryKeyRelatedField):
-    """A member id, accepted only if the member belongs to the request's network."""
+    """A member id, accepted only if the member belongs to the request's network (typed for the schema,
+    which has no model to look at in a plain serializer)."""
 
     def get_queryset(self):
         return _network_members(self.context)
@@ -164,3 +168,43 @@ class RelationshipUpdateSerializer(RelationshipSerializer):
 
 class RelationshipEndSerializer(serializers.Serializer):
     ended_on = serializers.DateField(required=False, help_text="Defaults to today.")
+
+
+class AccountSerializer(serializers.Serializer):
+    """A login holding roles in the network (networks.selectors.Account)."""
+
+    id = serializers.IntegerField(
+        source="user.pk", help_text="The login's id: remove its access at access/{user_id}/."
+    )
+    username = serializers.CharField(source="user.username")
+    name = serializers.CharField(help_text="The person's name, else the login's full name or username.")
+    person = serializers.IntegerField(
+        source="person.pk",
+        allow_null=True,
+        help_text="Id of the person of the network the login belongs to; null when it is linked to none.",
+    )
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
+    password_chosen = serializers.BooleanField(
+        source="user.has_usable_password",
+        help_text="False while the person has not yet chosen a password from the invitation e-mail.",
+    )
+
+
+class AccessSetSerializer(serializers.Serializer):
+    member = NetworkMemberField(
+        help_text="Id of a current person of the network with an e-mail address: their login (made if "
+        "new, and invited by e-mail) gets exactly these roles."
+    )
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices),
+        help_text="Every role the login should hold here, replacing those it holds; at least one.",
+    )
+
+
+class AccessChangeSerializer(serializers.Serializer):
+    account = AccountSerializer(help_text="The login as it is now.")
+    created = serializers.BooleanField(
+        help_text="True when the login was made now: an e-mail with a link to choose a password is sent."
+    )
+    added = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
+    removed = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))

@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewAssignmentStatusEnum": "funds.models.ReviewAssignment.Status",
         "SnapshotStatusEnum": "networks.models.Snapshot.Status",
         "MemberKindEnum": "networks.models.Member.Kind",
+        "NetworkRoleEnum": "networks.models.Role",
         "SuggestionKindEnum": "networks.serializers_metrics.SuggestionKind",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
