@@ -28,6 +28,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
+import networks.snapshots  # noqa: E402, F401 - numpy, scipy, igraph: loaded once per process, not per import
 from networks.importing import SourceFile, import_apply, import_plan, read_files  # noqa: E402
 from networks.models import Member, Network, Relationship  # noqa: E402
 
@@ -109,7 +110,8 @@ def bench(label: str, files: list[SourceFile], keep: bool) -> None:
     members = Member.objects.filter(network=network).count()
     ties = Relationship.objects.filter(network=network).count()
     print(
-        f"{label:5} {size:5.1f} MB  parse {t_parse:5.2f} s  plan {t_plan:5.2f} s  apply {t_apply:5.2f} s  "
+        f"{label:5} {size:5.1f} MB  load {os.getloadavg()[0]:4.2f}  "
+        f"parse {t_parse:5.2f} s  plan {t_plan:5.2f} s  apply {t_apply:5.2f} s  "
         f"total {t_parse + t_plan + t_apply:5.2f} s  | re-import parse+plan {t_again:5.2f} s "
         f"(unchanged: {again.counts()['members']['unchanged']} members, "
         f"{again.counts()['ties']['unchanged']} ties)"
@@ -130,7 +132,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    print(f"database: {connection.vendor}; {args.members} members, {args.ties} ties, seed {args.seed}")
+    print(
+        f"database: {connection.vendor}; {args.members} members, {args.ties} ties, seed {args.seed}; "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}"
+    )
     member_rows, tie_rows = generate(args.members, args.ties, args.seed)
     bench("xlsx", as_xlsx(member_rows, tie_rows), args.keep)
     bench("csv", as_csv(member_rows, tie_rows), args.keep)

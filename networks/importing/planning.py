@@ -70,7 +70,7 @@ class _Tie:
     kind: str
     strength: int
     direction: str
-    relationship: Relationship | None = None
+    relationship_id: int | None = None  # the existing tie; None for a new one
     line: int | None = None
     changed: set[str] = field(default_factory=set)
 
@@ -110,8 +110,8 @@ class ImportPlan:
                 "unchanged": self.members_unchanged,
             },
             "ties": {
-                "create": sum(1 for t in self.ties if t.relationship is None),
-                "update": sum(1 for t in self.ties if t.relationship is not None and t.changed),
+                "create": sum(1 for t in self.ties if t.relationship_id is None),
+                "update": sum(1 for t in self.ties if t.relationship_id is not None and t.changed),
                 "unchanged": self.ties_unchanged,
             },
         }
@@ -383,18 +383,20 @@ class _Planner:
         index: dict[tuple[int, int, str], _Tie] = {}
         if self.network.pk is not None:
             by_key = {n.key: n for n in self.existing}
-            for rel in Relationship.objects.filter(network=self.network, ended_on__isnull=True).only(
-                "id", "source_id", "target_id", "kind", "strength", "direction"
-            ):
+            # Plain tuples: model instances for every tie of a large network cost seconds (the apply
+            # loads the few that change).
+            for pk, source_id, target_id, kind, strength, direction in Relationship.objects.filter(
+                network=self.network, ended_on__isnull=True
+            ).values_list("id", "source_id", "target_id", "kind", "strength", "direction"):
                 tie = _Tie(
-                    source=by_key[rel.source_id],
-                    target=by_key[rel.target_id],
-                    kind=rel.kind,
-                    strength=rel.strength,
-                    direction=rel.direction,
-                    relationship=rel,
+                    source=by_key[source_id],
+                    target=by_key[target_id],
+                    kind=kind,
+                    strength=strength,
+                    direction=direction,
+                    relationship_id=pk,
                 )
-                index[(rel.source_id, rel.target_id, rel.kind)] = tie
+                index[(source_id, target_id, kind)] = tie
         sheet = table.sheet
         unchanged = 0
         for line, cells in table.rows:
