@@ -6,6 +6,7 @@ from networks.models import (
     ImportFile,
     Member,
     MemberMetric,
+    MemberViewMetric,
     Network,
     NetworkRole,
     Relationship,
@@ -107,6 +108,12 @@ class MemberMetricAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(MemberViewMetric)
+class MemberViewMetricAdmin(MemberMetricAdmin):
+    list_display = ["member", "snapshot", "view", "degree", "betweenness", "community", "roles"]
+    list_filter = ["view", "snapshot__network"]
 
 
 @admin.register(SuggestionDecision)

@@ -23,13 +23,14 @@ from rest_framework.response import Response
 
 from networks import metrics, services
 from networks.api import NetworkScopedViewSet
-from networks.models import Member, MemberMetric, Network, Snapshot, SuggestionDecision
+from networks.models import Member, MemberMetric, MemberViewMetric, Network, Snapshot, SuggestionDecision
 from networks.selectors import network_graph_rows, snapshots_done
 from networks.serializers_metrics import (
     KEY_FIGURES,
     MEMBER_METRIC_FIELDS,
     MemberMetricFilter,
     MemberMetricSerializer,
+    MemberViewMetricFilter,
     MetricsSerializer,
     NodeLinkSerializer,
     SnapshotDetailSerializer,
@@ -64,9 +65,24 @@ def _current_snapshot_id(network: Network) -> int | None:
     return snapshots_done(network=network).values_list("id", flat=True).first()
 
 
+VIEW_NAMES = ("people", "organisations")
+
+
 def _views_figures():
-    # Only the figures of the people and organisations views, not their stored per-member rows.
-    return {name: F(f"views__{name}__network") for name in ("people", "organisations")}
+    # Only the figures and method of the people and organisations views, not the rest of their JSON.
+    return {
+        **{name: F(f"views__{name}__network") for name in VIEW_NAMES},
+        **{f"{name}_method": F(f"views__{name}__method") for name in VIEW_NAMES},
+    }
+
+
+def _views(row: dict) -> dict:
+    """Each view's figures with its method (exact or sampled, k, seed), from a row with _views_figures()."""
+    views = {}
+    for name in VIEW_NAMES:
+        figures, method = row.pop(name), row.pop(f"{name}_method")
+        views[name] = figures if figures is None or method is None else {**figures, "method": method}
+    return views
 
 
 def _snapshot_url(request, network: Network, snapshot_id: int) -> str:
@@ -126,7 +142,7 @@ class MetricsViewSet(SnapshotReadingViewSet):
             "method": row["method"],
             "timings": row["timings"],
             "network": row["figures"],
-            "views": {"people": row["people"], "organisations": row["organisations"]},
+            "views": _views(row),
         }
         # The stored JSON as it is (MetricsSerializer documents it): a key an older computation did not
         # write is absent from the answer rather than an error.
@@ -155,17 +171,31 @@ MEMBER_COLUMNS = ["member_id", *MEMBER_METRIC_FIELDS, "roles", "explanation", "x
 
 
 @extend_schema(tags=["metrics"])
+@extend_validation_errors(["invalid_choice"], field_name="view", actions=["list"])
 @extend_schema_view(
     list=extend_schema(
         summary="Members' metrics in the latest snapshot",
         description="One row per member, sorted by any metric (`?ordering=-betweenness`; ties broken by "
-        "member id), filtered by role, detected community or type. 404 until a snapshot is done.",
+        "member id), filtered by role, detected community or type. `?view=people` or "
+        "`?view=organisations` gives each member's figures in that view (computed on the people-only or "
+        "organisations-only graph; map positions are the all-members map's). 404 until a snapshot is done.",
     )
 )
 class MemberMetricViewSet(mixins.ListModelMixin, SnapshotReadingViewSet):
     serializer_class = MemberMetricSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = MemberMetricFilter
+
+    @property
+    def filterset_class(self):
+        if self.is_schema_view or self.graph_view == "all":
+            return MemberMetricFilter
+        return MemberViewMetricFilter
+
+    @property
+    def graph_view(self) -> str:
+        # An unknown view is refused (400) by MemberMetricFilter; until then it reads as all members.
+        view = self.request.query_params.get("view", "all")
+        return view if view in MemberViewMetric.View.values else "all"
 
     def get_queryset(self):
         if self.is_schema_view:
@@ -173,25 +203,39 @@ class MemberMetricViewSet(mixins.ListModelMixin, SnapshotReadingViewSet):
         snapshot_id = _current_snapshot_id(self.network)
         if snapshot_id is None:
             raise NotFound(NO_SNAPSHOT)
-        return MemberMetric.objects.filter(snapshot_id=snapshot_id)
+        if self.graph_view == "all":
+            return MemberMetric.objects.filter(snapshot_id=snapshot_id)
+        return MemberViewMetric.objects.filter(snapshot_id=snapshot_id, view=self.graph_view)
 
     def list(self, request, *args, **kwargs):
         # .values() rows straight to JSON: a ModelSerializer per row costs ~3x the time. The member's
         # name, email and type come in a second query on the page's ids: joined into the page query,
         # the join would also go into the COUNT over every row of the snapshot (~10x its cost).
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values(*MEMBER_COLUMNS))
+        in_view = self.graph_view != "all"
+        columns = [c for c in MEMBER_COLUMNS if c not in ("x", "y")] if in_view else MEMBER_COLUMNS
+        page = self.paginate_queryset(queryset.values(*columns, "snapshot_id"))
+        ids = [row["member_id"] for row in page]
         members = {
             pk: {"label": name, "email": email, "kind": kind}
-            for pk, name, email, kind in Member.objects.filter(
-                pk__in=[row["member_id"] for row in page]
-            ).values_list("id", "name", "email", "kind")
+            for pk, name, email, kind in Member.objects.filter(pk__in=ids).values_list(
+                "id", "name", "email", "kind"
+            )
         }
+        if in_view and page:
+            positions = {
+                pk: {"x": x, "y": y}
+                for pk, x, y in MemberMetric.objects.filter(
+                    snapshot_id=page[0]["snapshot_id"], member_id__in=ids
+                ).values_list("member_id", "x", "y")
+            }
         rows = []
         for row in page:
             member_id = row.pop("member_id")
+            del row["snapshot_id"]
             if member_id in members:  # else deleted between the two queries (its rows go with it)
-                rows.append({"member": member_id, **members[member_id], **row})
+                where = positions.get(member_id, {"x": None, "y": None}) if in_view else {}
+                rows.append({"member": member_id, **members[member_id], **row, **where})
         return self.get_paginated_response(rows)
 
 
@@ -333,7 +377,7 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Snapshot
         )
         if row is None:
             raise NotFound("No such snapshot in this network.")
-        figures = row["figures"]
+        figures, views = row["figures"], _views(row)
         data = _summary(row, request, self.network)
         done = data["status"] == Snapshot.Status.DONE
         ids = {m for pair in row["bridges"] for m in pair} | set(row["gatekeepers"])
@@ -341,7 +385,7 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Snapshot
         data.update(
             figures=figures if done else None,
             method=row["method"] if done else None,
-            views={"people": row.pop("people"), "organisations": row.pop("organisations")} if done else None,
+            views=views if done else None,
             bridges=[
                 {"a": a, "b": b, "a_label": names.get(a, f"#{a}"), "b_label": names.get(b, f"#{b}")}
                 for a, b in row["bridges"]

@@ -286,7 +286,12 @@ class Snapshot(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     method = models.JSONField(default=dict, blank=True, help_text="Exact or sampled betweenness, k, seed.")
     figures = models.JSONField(default=dict, blank=True, help_text="Per-network figures, all members.")
-    views = models.JSONField(default=dict, blank=True, help_text="Figures of the people/organisations views.")
+    views = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="People/organisations views: figures, method, bridges, gatekeepers, communities "
+        "(and the organisations' projected ties); their members' rows are MemberViewMetric.",
+    )
     bridges = models.JSONField(default=list, blank=True)
     gatekeepers = models.JSONField(default=list, blank=True)
     communities = models.JSONField(default=list, blank=True)
@@ -312,11 +317,9 @@ class Snapshot(models.Model):
         return self.status in {self.Status.DONE, self.Status.FAILED}
 
 
-class MemberMetric(models.Model):
-    """One member's figures in one snapshot (bulk-written)."""
+class MemberFigures(models.Model):
+    """A member's figures in one view of a network (the names of DESIGN.md's per-member metrics)."""
 
-    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="member_metrics")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="metrics")
     degree = models.PositiveIntegerField(default=0)
     betweenness = models.FloatField(default=0)
     closeness = models.FloatField(default=0)
@@ -331,6 +334,16 @@ class MemberMetric(models.Model):
     open_triads = models.PositiveIntegerField(default=0)
     roles = models.JSONField(default=list, blank=True)
     explanation = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class MemberMetric(MemberFigures):
+    """One member's figures in one snapshot, all-members view, with their map position (bulk-written)."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="member_metrics")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="metrics")
     x = models.FloatField(null=True, blank=True)
     y = models.FloatField(null=True, blank=True)
 
@@ -347,6 +360,32 @@ class MemberMetric(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} in snapshot {self.snapshot_id}"
+
+
+class MemberViewMetric(MemberFigures):
+    """One member's figures in a snapshot's people-only or organisations-only view (bulk-written)."""
+
+    class View(models.TextChoices):
+        PEOPLE = "people", "People only"
+        ORGANISATIONS = "organisations", "Organisations only"
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="view_metrics")
+    view = models.CharField(max_length=13, choices=View.choices)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="view_metrics")
+
+    class Meta:
+        ordering = ["-degree", "member_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "view", "member"], name="memberviewmetric_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["snapshot", "view", "-degree", "member"]),
+            models.Index(fields=["snapshot", "view", "-betweenness", "member"]),
+            models.Index(fields=["snapshot", "view", "community"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} in the {self.view} view of snapshot {self.snapshot_id}"
 
 
 class SuggestionDecision(models.Model):

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from networks import metrics
-from networks.models import Member, MemberMetric, Snapshot
+from networks.models import Member, MemberMetric, MemberViewMetric, Snapshot
 from networks.serializers import NetworkMemberField
 
 
@@ -88,9 +88,19 @@ class SnapshotMethodSerializer(serializers.Serializer):
     libraries = serializers.DictField(child=serializers.CharField(), help_text="Library versions.")
 
 
+class ViewFiguresSerializer(NetworkFiguresSerializer):
+    """The per-network figures of the people-only or organisations-only view, and how they were computed."""
+
+    method = SnapshotMethodSerializer(
+        required=False,
+        help_text="Exact or sampled betweenness, k and seed, for this view (absent from snapshots "
+        "computed before views recorded it).",
+    )
+
+
 class ViewsFiguresSerializer(serializers.Serializer):
-    people = NetworkFiguresSerializer(help_text="People only, with the ties between them.")
-    organisations = NetworkFiguresSerializer(
+    people = ViewFiguresSerializer(help_text="People only, with the ties between them.")
+    organisations = ViewFiguresSerializer(
         help_text="Organisations only: their ties plus people's ties projected onto their organisations."
     )
 
@@ -167,6 +177,13 @@ class IntegerFilter(django_filters.Filter):
 
 
 class MemberMetricFilter(django_filters.FilterSet):
+    """Filters of metrics/members/, on MemberMetric rows (all members) or MemberViewMetric rows (a view)."""
+
+    view = django_filters.ChoiceFilter(
+        choices=[("all", "All members"), *MemberViewMetric.View.choices],
+        method="in_view",
+        label="Whose figures: all (default), people or organisations (that view's graph)",
+    )
     role = django_filters.ChoiceFilter(choices=ROLE_CHOICES, method="with_role", label="Role")
     community = IntegerFilter(
         field_name="community",
@@ -183,7 +200,10 @@ class MemberMetricFilter(django_filters.FilterSet):
 
     class Meta:
         model = MemberMetric
-        fields = ["role", "community", "kind"]
+        fields = ["view", "role", "community", "kind"]
+
+    def in_view(self, queryset, name, value):
+        return queryset  # the view picks the rows the queryset starts from (MemberMetricViewSet)
 
     def with_role(self, queryset, name, value):
         # roles is a JSON list. JSON containment (@>) is PostgreSQL-only (and twice as fast there as
@@ -191,6 +211,11 @@ class MemberMetricFilter(django_filters.FilterSet):
         if connections[queryset.db].vendor == "postgresql":
             return queryset.filter(roles__contains=[value])
         return queryset.filter(roles__icontains=f'"{value}"')
+
+
+class MemberViewMetricFilter(MemberMetricFilter):
+    class Meta(MemberMetricFilter.Meta):
+        model = MemberViewMetric
 
 
 class SuggestionSerializer(serializers.Serializer):

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from networks import metrics
 from networks.layout import layout
-from networks.models import MemberMetric, Network, Snapshot, SuggestionDecision
+from networks.models import MemberMetric, MemberViewMetric, Network, Snapshot, SuggestionDecision
 from networks.selectors import network_graph_rows
 
 log = logging.getLogger(__name__)
@@ -142,8 +142,9 @@ def _network_lock(network_id: int):
 
 def _progress_writer(snapshot_id: int) -> Callable[[int, str], None]:
     def write(percent: int, stage: str) -> None:
+        # A running snapshot stays below 100: 100 means done (rows written).
         Snapshot.objects.filter(pk=snapshot_id, status=Snapshot.Status.RUNNING).update(
-            progress=max(0, min(100, int(percent))), stage=stage[:60], updated_at=timezone.now()
+            progress=max(0, min(99, int(percent))), stage=stage[:60], updated_at=timezone.now()
         )
 
     return write
@@ -174,23 +175,28 @@ def snapshot_compute(*, snapshot_id: int) -> Snapshot | None:
     return Snapshot.objects.get(pk=snapshot_id)
 
 
-def _view_summary(view: dict) -> dict:
-    """What is kept of the people-only and organisations-only views: figures and compact member rows."""
-    return {
+# Progress of a computation: the maths runs to MATHS_DONE, then the layout and the bulk write; 100 is
+# written only with "done".
+READ_DONE, MATHS_DONE, LAYOUT_DONE = 2, 85, 90
+
+
+def _view_summary(name: str, view: dict) -> dict:
+    """What the snapshot row keeps of a people-only or organisations-only view (rows go to MemberViewMetric).
+
+    The organisations view's ties are projections (people's ties onto their organisations) that
+    cannot be read back from the relationships, so they are kept for the map; the people view's ties
+    are the relationships between people.
+    """
+    summary = {
         "network": view["network"],
+        "method": view["method"],
         "bridges": view["bridges"],
         "gatekeepers": view["gatekeepers"],
         "communities": view["communities"],
-        "members": {
-            str(row["id"]): {
-                "degree": row["degree"],
-                "betweenness": row["betweenness"],
-                "community": row["community"],
-                "roles": row["roles"],
-            }
-            for row in view["members"]
-        },
     }
+    if name == "organisations":
+        summary["ties"] = view["ties"]
+    return summary
 
 
 def _compute_and_store(snapshot: Snapshot) -> None:
@@ -198,21 +204,32 @@ def _compute_and_store(snapshot: Snapshot) -> None:
     members, ties = network_graph_rows(network=snapshot.network)
     graph = metrics.build_graph(members, ties)
     read_seconds = time.perf_counter() - started
+    progress = _progress_writer(snapshot.pk)
+    progress(READ_DONE, "reading the network")
+    organisations = metrics.organisations_view(graph)
     views = metrics.compute_views(
         graph,
-        progress=_progress_writer(snapshot.pk),
+        progress=lambda percent, stage: progress(
+            READ_DONE + percent * (MATHS_DONE - READ_DONE) // 100, stage
+        ),
         exclude_pairs=dismissed_pairs(network=snapshot.network),
+        organisations=organisations,
+    )
+    views["organisations"]["ties"] = sorted(
+        [min(u, v), max(u, v), w] for u, v, w in organisations.edges(data="weight", default=3)
     )
     result = views["all"]
     timings = {"read": round(read_seconds, 3), **result["timings"]}
     timings["people_view"] = views["people"]["timings"]["total"]
     timings["organisations_view"] = views["organisations"]["timings"]["total"]
 
+    progress(MATHS_DONE, "laying out the map")
     layout_started = time.perf_counter()
     communities = {row["id"]: row["community"] for row in result["members"]}
     positions = layout(graph, seed=metrics.SEED, groups=communities)
     timings["layout"] = round(time.perf_counter() - layout_started, 3)
 
+    progress(LAYOUT_DONE, "writing member rows")
     write_started = time.perf_counter()
     rows = [
         MemberMetric(
@@ -223,12 +240,19 @@ def _compute_and_store(snapshot: Snapshot) -> None:
         )
         for row in result["members"]
     ]
+    view_rows = [
+        MemberViewMetric(snapshot_id=snapshot.pk, view=name, **_member_metric_fields(row))
+        for name in (MemberViewMetric.View.PEOPLE, MemberViewMetric.View.ORGANISATIONS)
+        for row in views[name]["members"]
+    ]
     with transaction.atomic():
         locked = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
         if locked.status != Snapshot.Status.RUNNING:
             return  # finished by an earlier delivery; leave it as it is
         MemberMetric.objects.filter(snapshot_id=snapshot.pk).delete()
+        MemberViewMetric.objects.filter(snapshot_id=snapshot.pk).delete()
         MemberMetric.objects.bulk_create(rows, batch_size=BULK_BATCH)
+        MemberViewMetric.objects.bulk_create(view_rows, batch_size=BULK_BATCH)
         timings["write"] = round(time.perf_counter() - write_started, 3)
         Snapshot.objects.filter(pk=snapshot.pk).update(
             status=Snapshot.Status.DONE,
@@ -239,7 +263,7 @@ def _compute_and_store(snapshot: Snapshot) -> None:
             timings=timings,
             method=result["method"],
             figures=result["network"],
-            views={name: _view_summary(views[name]) for name in ("people", "organisations")},
+            views={name: _view_summary(name, views[name]) for name in ("people", "organisations")},
             bridges=result["bridges"],
             gatekeepers=result["gatekeepers"],
             communities=result["communities"],
@@ -248,7 +272,8 @@ def _compute_and_store(snapshot: Snapshot) -> None:
     if connection.vendor == "postgresql":
         # Fresh statistics, so the first reads of a large snapshot's rows use the indexes.
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {MemberMetric._meta.db_table}")
+            for model in (MemberMetric, MemberViewMetric):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 _METRIC_FIELDS = [
@@ -334,7 +359,10 @@ def snapshot_export(snapshot: Snapshot) -> dict:
             "timings": snapshot.timings,
         },
         "network": snapshot.figures,
-        "views": {name: view["network"] for name, view in snapshot.views.items()},
+        "views": {
+            name: {**view["network"], **({"method": view["method"]} if "method" in view else {})}
+            for name, view in snapshot.views.items()
+        },
         "members": members,
         "bridges": [[label.get(a, a), label.get(b, b)] for a, b in snapshot.bridges],
         "gatekeepers": [label.get(g, g) for g in snapshot.gatekeepers],

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,13 +23,14 @@ from networks import metrics, permissions, selectors, services
 from networks.models import (
     Member,
     MemberMetric,
+    MemberViewMetric,
     Network,
     Relationship,
     Snapshot,
     SuggestionDecision,
     Tag,
 )
-from networks.selectors import network_graph_rows, snapshot_current, snapshot_pending
+from networks.selectors import snapshot_current, snapshot_pending
 from networks.snapshots import snapshot_request, snapshot_resume
 
 TOP_ON_DASHBOARD = 10
@@ -398,24 +399,61 @@ def map_page(request, slug):
     return render(request, "networks/map_page.html", context)
 
 
-def _map_edges(network: Network, view: str, node_ids: set[int]) -> list[list[int]]:
+def _map_edges(network: Network, snapshot: Snapshot, view: str, node_ids: set[int]) -> list[list[int]]:
     if view == "organisations":
-        members, ties = network_graph_rows(network=network)
-        graph = metrics.organisations_view(metrics.build_graph(members, ties))
-        pairs = {_pair(u, v): w for u, v, w in graph.edges(data="weight", default=3)}
-    else:
-        pairs = {}
-        for source, target, strength in (
-            Relationship.objects.active()
-            .filter(network=network)
-            .values("source_id", "target_id")
-            .annotate(strength=Max("strength"))
-            .order_by()
-            .values_list("source_id", "target_id", "strength")
-        ):
-            key = _pair(source, target)
-            pairs[key] = max(strength, pairs.get(key, 0))
+        # Projected ties (people's ties onto their organisations) were stored with the snapshot.
+        ties = snapshot.views.get("organisations", {}).get("ties", [])
+        return [[a, b, w] for a, b, w in ties if a in node_ids and b in node_ids]
+    pairs: dict[tuple[int, int], int] = {}
+    for source, target, strength in (
+        Relationship.objects.active()
+        .filter(network=network)
+        .values("source_id", "target_id")
+        .annotate(strength=Max("strength"))
+        .order_by()
+        .values_list("source_id", "target_id", "strength")
+    ):
+        key = _pair(source, target)
+        pairs[key] = max(strength, pairs.get(key, 0))
     return [[a, b, w] for (a, b), w in sorted(pairs.items()) if a in node_ids and b in node_ids]
+
+
+def _map_nodes(network: Network, snapshot: Snapshot, view: str) -> list[dict]:
+    """The view's members with their figures in that view, at their place on the all-members map."""
+    tags_of: dict[int, list[int]] = {}
+    for member_id, tag_id in Member.tags.through.objects.filter(member__network=network).values_list(
+        "member_id", "tag_id"
+    ):
+        tags_of.setdefault(member_id, []).append(tag_id)
+    columns = ["member_id", "member__name", "member__kind", "member__community"]
+    figures = ["degree", "betweenness", "community", "roles"]
+    if view == "all":
+        rows = MemberMetric.objects.filter(snapshot=snapshot).values_list(*columns, "x", "y", *figures)
+    else:
+        position = MemberMetric.objects.filter(snapshot=snapshot, member_id=OuterRef("member_id"))
+        rows = (
+            MemberViewMetric.objects.filter(snapshot=snapshot, view=view)
+            .annotate(x=Subquery(position.values("x")[:1]), y=Subquery(position.values("y")[:1]))
+            .values_list(*columns, "x", "y", *figures)
+        )
+    return [
+        {
+            "id": member_id,
+            "label": label,
+            "kind": kind,
+            "place": place,
+            "x": x,
+            "y": y,
+            "degree": degree,
+            "betweenness": betweenness,
+            "community": community,
+            "roles": roles,
+            "tags": tags_of.get(member_id, []),
+        }
+        for member_id, label, kind, place, x, y, degree, betweenness, community, roles in rows.filter(
+            member__archived_at__isnull=True
+        ).order_by("member_id")
+    ]
 
 
 @login_required
@@ -429,65 +467,18 @@ def map_data(request, slug):
     snapshot = snapshot_current(network=network)
     if snapshot is None:
         return JsonResponse({"snapshot": None, "view": view, "nodes": [], "edges": [], "bridges": []})
-    per_view = None if view == "all" else snapshot.views.get(view, {})
-    tags_of: dict[int, list[int]] = {}
-    for member_id, tag_id in Member.tags.through.objects.filter(member__network=network).values_list(
-        "member_id", "tag_id"
-    ):
-        tags_of.setdefault(member_id, []).append(tag_id)
-    nodes = []
-    for member_id, label, kind, community_label, x, y, degree, betweenness, community, roles in (
-        MemberMetric.objects.filter(snapshot=snapshot, member__archived_at__isnull=True)
-        .order_by("member_id")
-        .values_list(
-            "member_id",
-            "member__name",
-            "member__kind",
-            "member__community",
-            "x",
-            "y",
-            "degree",
-            "betweenness",
-            "community",
-            "roles",
-        )
-    ):
-        if per_view is not None:
-            row = per_view.get("members", {}).get(str(member_id))
-            if row is None:
-                continue
-            degree, betweenness, community, roles = (
-                row["degree"],
-                row["betweenness"],
-                row["community"],
-                row["roles"],
-            )
-        nodes.append(
-            {
-                "id": member_id,
-                "label": label,
-                "kind": kind,
-                "place": community_label,
-                "x": x,
-                "y": y,
-                "degree": degree,
-                "betweenness": betweenness,
-                "community": community,
-                "roles": roles,
-                "tags": tags_of.get(member_id, []),
-            }
-        )
+    nodes = _map_nodes(network, snapshot, view)
     node_ids = {n["id"] for n in nodes}
-    source = snapshot if per_view is None else None
-    bridges = source.bridges if source else per_view.get("bridges", [])
-    communities = source.communities if source else per_view.get("communities", [])
+    stored = snapshot if view == "all" else snapshot.views.get(view, {})
+    bridges = stored.bridges if view == "all" else stored.get("bridges", [])
+    communities = stored.communities if view == "all" else stored.get("communities", [])
     names = _community_names(communities)
     return JsonResponse(
         {
             "snapshot": {"id": snapshot.pk, "finished_at": snapshot.finished_at},
             "view": view,
             "nodes": nodes,
-            "edges": _map_edges(network, view, node_ids),
+            "edges": _map_edges(network, snapshot, view, node_ids),
             "bridges": [[a, b] for a, b in bridges if a in node_ids and b in node_ids],
             "communities": [
                 {"id": c["id"], "name": names[c["id"]], "size": c.get("size", 0)} for c in communities

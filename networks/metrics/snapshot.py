@@ -207,13 +207,22 @@ def compute_snapshot(
     return result
 
 
-def compute_views(graph: nx.Graph, *, progress: Progress | None = None, **options: Any) -> dict[str, dict]:
+def compute_views(
+    graph: nx.Graph,
+    *,
+    progress: Progress | None = None,
+    organisations: nx.Graph | None = None,
+    **options: Any,
+) -> dict[str, dict]:
     """Snapshots of the all-members, people-only and organisations-only views, keyed by view name.
 
     `options` are passed to `compute_snapshot`, except that the people and organisations views sample
     betweenness above ``VIEW_EXACT_MAX_MEMBERS``; progress runs 0–100 over the views, weighted by size.
+    `organisations` is ``organisations_view(graph)`` when the caller has built it already.
     """
-    views = {"all": graph, "people": people_view(graph), "organisations": organisations_view(graph)}
+    if organisations is None:
+        organisations = organisations_view(graph)
+    views = {"all": graph, "people": people_view(graph), "organisations": organisations}
     # With no organisations the people view is the whole graph: compute it once.
     same_as_all = views["people"].number_of_nodes() == graph.number_of_nodes()
     to_compute = {name: g for name, g in views.items() if not (name == "people" and same_as_all)}

@@ -93,6 +93,58 @@ def test_metrics_show_the_latest_done_snapshots_figures_method_timings_and_views
     assert data["views"]["organisations"]["members"] == 1
 
 
+@pytest.fixture
+def three_organisations(network):
+    """Clinic, School and Library tied only through their people: Ana (Clinic) knows Ben and Cai
+    (School), Cai knows Dee (Library). Projected, the organisations form a path Clinic–School–Library."""
+    orgs = {n: OrganisationFactory(network=network, name=n) for n in ("Clinic", "School", "Library")}
+    people = {n: MemberFactory(network=network, name=n) for n in ("Ana", "Ben", "Cai", "Dee")}
+    for person, org in [("Ana", "Clinic"), ("Ben", "School"), ("Cai", "School"), ("Dee", "Library")]:
+        people[person].organisations.add(orgs[org])
+    for a, b in [("Ana", "Ben"), ("Ana", "Cai"), ("Ben", "Cai"), ("Cai", "Dee")]:
+        RelationshipFactory(network=network, source=people[a], target=people[b])
+    return {**orgs, **people}
+
+
+def test_each_view_records_how_its_betweenness_was_computed_and_serves_its_own_member_rows(
+    api, network, three_organisations, monkeypatch
+):
+    from networks.metrics import snapshot as maths
+
+    monkeypatch.setattr(maths, "VIEW_EXACT_MAX_MEMBERS", 2)
+    snapshot = compute(network)
+
+    data = api.get(f"{BASE}/metrics/").json()
+    assert data["method"]["betweenness"] == "exact"  # 7 members, under the all-members threshold
+    people, organisations = data["views"]["people"], data["views"]["organisations"]
+    assert people["members"] == 4 and organisations["members"] == 3
+    assert people["method"]["betweenness"] == "sampled"
+    assert people["method"]["k"] == 4 and people["method"]["seed"] == 42
+    assert organisations["method"]["betweenness"] == "sampled"
+    detail = api.get(f"{BASE}/snapshots/{snapshot.pk}/").json()
+    assert detail["views"]["people"]["method"]["betweenness"] == "sampled"
+    assert "people_method" not in detail and "people" not in detail
+
+    rows = results(api.get(f"{BASE}/metrics/members/", {"view": "organisations", "ordering": "-betweenness"}))
+    assert [r["label"] for r in rows] == ["School", "Clinic", "Library"]
+    assert {r["kind"] for r in rows} == {"organisation"}
+    school = rows[0]
+    assert school["degree"] == 2 and school["betweenness"] > 0 and school["is_gatekeeper"]
+    assert [r["degree"] for r in rows[1:]] == [1, 1]
+    everyone = {r["label"]: r for r in results(api.get(f"{BASE}/metrics/members/", {"page_size": 50}))}
+    assert len(everyone) == 7
+    assert everyone["School"]["degree"] == 0  # no ties of its own in the all-members graph
+    assert (school["x"], school["y"]) == (everyone["School"]["x"], everyone["School"]["y"])
+    in_people_view = results(api.get(f"{BASE}/metrics/members/", {"view": "people", "role": "gatekeeper"}))
+    assert [r["label"] for r in in_people_view] == ["Cai"]
+
+
+def test_an_unknown_view_of_member_rows_is_refused(api, snapshot):
+    response = api.get(f"{BASE}/metrics/members/", {"view": "everyone"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "view"
+
+
 def test_a_running_or_failed_snapshot_never_replaces_the_latest_done_one(api, network, snapshot):
     Snapshot.objects.create(network=network, status=Snapshot.Status.RUNNING)
     Snapshot.objects.create(network=network, status=Snapshot.Status.FAILED, finished_at=timezone.now())

@@ -46,6 +46,39 @@ def test_a_computed_snapshot_stores_figures_and_one_row_per_member(network, tria
     assert set(snapshot.timings) >= {"read", "betweenness", "layout", "write"}
 
 
+def test_progress_stays_below_100_through_the_layout_and_the_write_until_done(
+    network, triangle_and_tail, monkeypatch
+):
+    written = []
+    real_writer = snapshots._progress_writer
+
+    def recording_writer(snapshot_id):
+        write = real_writer(snapshot_id)
+
+        def record(percent, stage):
+            written.append((percent, stage))
+            write(percent, stage)
+
+        return record
+
+    monkeypatch.setattr(snapshots, "_progress_writer", recording_writer)
+    at_layout = []
+    real_layout = snapshots.layout
+
+    def layout(*args, **kwargs):
+        at_layout.append(Snapshot.objects.get(network=network).progress)
+        return real_layout(*args, **kwargs)
+
+    monkeypatch.setattr(snapshots, "layout", layout)
+    snapshot = snapshots.snapshot_compute(snapshot_id=Snapshot.objects.create(network=network).pk)
+
+    percents = [percent for percent, _ in written]
+    assert percents == sorted(percents) and max(percents) < 100
+    assert [stage for _, stage in written][-2:] == ["laying out the map", "writing member rows"]
+    assert 0 < at_layout[0] < 100
+    assert snapshot.status == "done" and snapshot.progress == 100
+
+
 def test_delivering_the_same_task_three_times_gives_one_snapshot(network, triangle_and_tail):
     snapshot = Snapshot.objects.create(network=network)
     for _ in range(3):

@@ -1,6 +1,8 @@
 """Pages that read metric snapshots: dashboard, progress, what changed, map, suggestions, member figures."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from networks import selectors, snapshots
@@ -287,6 +289,21 @@ def test_map_data_switches_to_people_and_organisations_views(client, network, al
     assert [n["label"] for n in organisations["nodes"]] == ["Riverside Trust"]
     assert organisations["edges"] == []
     assert client.get(_url("map-data", network) + "?view=everything").status_code == 400
+
+
+def test_the_organisations_map_is_read_from_the_snapshot_not_projected_on_request(
+    client, network, alice, kite, django_capture_on_commit_callbacks
+):
+    school = OrganisationFactory(network=network, name="Hill School")
+    kite["ben"].organisations.add(school)  # Ana (Riverside Trust) knows Ben (Hill School)
+    _compute(network)
+    _login(client, alice)
+    with CaptureQueriesContext(connection) as queries:
+        data = client.get(_url("map-data", network) + "?view=organisations").json()
+    ids = sorted([kite["org"].pk, school.pk])
+    assert data["edges"] == [[*ids, 3]]
+    assert {n["label"]: n["degree"] for n in data["nodes"]} == {"Riverside Trust": 1, "Hill School": 1}
+    assert not [q for q in queries.captured_queries if "networks_relationship" in q["sql"]]
 
 
 def test_map_data_without_a_snapshot_is_empty(client, network, alice):
