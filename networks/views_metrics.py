@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -54,6 +54,10 @@ KIND_LABELS = {
     "relieve_hub": "Relieve a hub",
     "connect_periphery": "Bring someone in",
 }
+
+# Suggestions whose two members share a contact, so that accepting one closes a triangle: introductions,
+# and relieving a hub (two of its contacts). Bridges and the periphery need not share anyone.
+TRIANGLE_KINDS = ("introduce", "relieve_hub")
 
 # The dashboard's health figures: what each one means for a weaver, in a line.
 HEALTH_FIGURES = (
@@ -268,7 +272,12 @@ def dashboard(request, slug):
         ],
     }
     quarter = _quarter_start(timezone.localtime())
-    decisions = SuggestionDecision.objects.filter(network=network)
+    accepted = Q(decision=SuggestionDecision.Decision.ACCEPTED)
+    answered = SuggestionDecision.objects.filter(network=network, decided_at__gte=quarter).aggregate(
+        closed=Count("pk", filter=accepted & Q(kind__in=TRIANGLE_KINDS)),
+        other=Count("pk", filter=accepted & ~Q(kind__in=TRIANGLE_KINDS)),
+        dismissed=Count("pk", filter=Q(decision=SuggestionDecision.Decision.DISMISSED)),
+    )
     context = _context(
         request,
         network,
@@ -278,12 +287,9 @@ def dashboard(request, slug):
         trends=trends,
         snapshot_count=len(history),
         suggestions=_open_suggestions(network, snapshot)[:TOP_ON_DASHBOARD],
-        closed_this_quarter=decisions.filter(
-            decision=SuggestionDecision.Decision.ACCEPTED, decided_at__gte=quarter
-        ).count(),
-        dismissed_this_quarter=decisions.filter(
-            decision=SuggestionDecision.Decision.DISMISSED, decided_at__gte=quarter
-        ).count(),
+        closed_this_quarter=answered["closed"],
+        other_accepted_this_quarter=answered["other"],
+        dismissed_this_quarter=answered["dismissed"],
         quarter=quarter,
         progress=_progress_context(network, watching=False),
         role_labels=ROLE_LABELS,

@@ -82,9 +82,16 @@ def test_the_dashboard_counts_triangles_closed_and_dismissed_this_quarter(
     _login(client, alice)
     client.post(_url("suggestion-accept", network), {"a": kite["dee"].pk, "b": kite["ana"].pk})
     client.post(_url("suggestion-dismiss", network), {"a": kite["dee"].pk, "b": kite["ben"].pk})
+    # Fay hangs off Dee and shares no contact with Ben: bringing her in closes no triangle.
+    client.post(
+        _url("suggestion-accept", network),
+        {"a": kite["fay"].pk, "b": kite["ben"].pk, "kind": "connect_periphery"},
+    )
     response = client.get(_url("dashboard", network))
     assert response.context["closed_this_quarter"] == 1
+    assert response.context["other_accepted_this_quarter"] == 1
     assert response.context["dismissed_this_quarter"] == 1
+    assert "Also 1 other suggestion accepted" in response.content.decode()
 
 
 def test_a_member_reads_the_dashboard_without_the_recompute_button(client, network, bob, computed):
