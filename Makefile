@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install dependencies (run and test do this for you)
 
-run: $(STAMP) ## Migrate, load the demo network, start web + worker on http://127.0.0.1:8000
+run: $(STAMP) ## Migrate, load the demo network, start web + worker + beat on http://127.0.0.1:8000
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
