@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from networks import snapshots
+from networks.models import Snapshot
 from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -34,10 +36,14 @@ def world(network, alice):
     ties = [
         RelationshipFactory(network=network, source=people[0], target=people[1]),
         RelationshipFactory(network=network, source=people[1], target=clinic, kind="works with"),
+        RelationshipFactory(network=network, source=people[1], target=people[2]),
     ]
+    # A done snapshot, so metrics/, metrics/members/ and suggestions/ answer 200 and are checked too.
+    snapshot = snapshots.snapshot_compute(snapshot_id=Snapshot.objects.create(network=network).pk)
+    assert snapshot.status == Snapshot.Status.DONE and snapshot.suggestions
     return {
         "slug": network.slug,
-        "ids": [clinic.pk, *(p.pk for p in people), *(t.pk for t in ties)],
+        "ids": [clinic.pk, *(p.pk for p in people), *(t.pk for t in ties), snapshot.pk],
         "token": Token.objects.create(user=alice).key,
     }
 
