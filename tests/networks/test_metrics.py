@@ -114,6 +114,44 @@ def test_a_star_has_a_hub_and_spoke_centre_and_a_peripheral_rim():
     assert len(snap["bridges"]) == 5
 
 
+def test_a_hub_whose_contacts_know_each_other_is_a_hub_but_not_a_hub_and_spoke():
+    # A wheel: 0 in the middle of eight members tied in a ring. Of the 28 pairs of 0's contacts, the
+    # 8 ring ties are tied: clustering 8/28 = 0.29, above the 0.2 of a hub-and-spoke. Mean degree
+    # (8 + 8 × 3) / 9 = 3.56, so 8 contacts is a hub (at least 5 and at least twice the mean).
+    snap = snapshot(nx.wheel_graph(9))
+    centre = by_id(snap)[0]
+    assert centre["degree"] == 8
+    assert centre["clustering"] == pytest.approx(8 / 28)
+    assert "hub" in centre["roles"] and "hub_and_spoke" not in centre["roles"]
+    assert "gatekeeper" not in centre["roles"]  # the ring holds together without 0
+    assert centre["explanation"].startswith("0 is a hub with 8 contacts, many of whom also know each other.")
+    assert not [s for s in snap["suggestions"] if s["kind"] == "relieve_hub"]
+    assert snap["network"]["hubs"] == 1
+
+    # Untie three ring ties: 5 of the 28 pairs are tied (0.18), so the hub now holds spokes together.
+    fewer = nx.wheel_graph(9)
+    fewer.remove_edges_from([(1, 2), (3, 4), (5, 6)])
+    centre = by_id(snapshot(fewer))[0]
+    assert centre["clustering"] == pytest.approx(5 / 28)
+    assert {"hub", "hub_and_spoke"} <= set(centre["roles"])
+
+
+def test_the_network_counts_its_hubs_brokers_and_peripheral_members():
+    # A star (centre 0, leaves 1–5) beside a path a–b–c–d. Degrees sum to 16 over 10 members (mean 1.6):
+    # only 0 has 5+ contacts. Betweenness (normalised by 2 / (9 × 8)): 0 is on the 10 paths between
+    # its leaves (20/72), b and c on 2 each (4/72); twice the mean is 56/720 = 0.078, so only 0 is a
+    # broker. Peripheral (exactly one tie): the five leaves, a and d.
+    graph = nx.star_graph(5)
+    nx.add_path(graph, ["a", "b", "c", "d"])
+    snap = snapshot(graph)
+    rows, net = by_id(snap), snap["network"]
+    assert rows[0]["betweenness"] == pytest.approx(20 / 72)
+    assert rows["b"]["betweenness"] == pytest.approx(4 / 72)
+    assert (net["hubs"], net["brokers"], net["peripheral"], net["isolates"]) == (1, 1, 7, 0)
+    assert net["periphery_share"] == pytest.approx(7 / 10)
+    assert [m for m, row in rows.items() if "broker" in row["roles"]] == [0]
+
+
 def test_a_path_has_gatekeepers_in_the_middle_and_bridges_everywhere():
     snap = snapshot(nx.path_graph(4))
     rows = by_id(snap)
@@ -153,6 +191,23 @@ def test_two_cliques_joined_by_a_bridge_are_two_communities_held_by_two_gatekeep
     bridge = [s for s in snap["suggestions"] if s["kind"] == "bridge_communities"]
     assert [(s["a"], s["b"]) for s in bridge] == [(0, 6)]
     assert "joined by a single tie (4 – 5)" in bridge[0]["reason"]
+
+
+def test_two_communities_meeting_only_through_one_person_get_a_bridge_suggestion():
+    # Two cliques of five (0–4 and 5–9); member 10 knows 3 and 4 in one and 5 and 6 in the other, and
+    # nobody else crosses. Whichever side 10 is counted in, every tie between the two communities
+    # touches 10. The best-connected members other than 10 are 3 and 4 (five contacts each) and 5 and
+    # 6; but 3–5 and 3–6 share 10, so they are already suggested as introductions (a pair is suggested
+    # once). Next on the far side, in label order among four contacts, comes 7: introduce 3 to 7.
+    graph = nx.union(nx.complete_graph(5), nx.relabel_nodes(nx.complete_graph(5), lambda i: i + 5))
+    graph.add_edges_from([(10, 3), (10, 4), (10, 5), (10, 6)])
+    snap = snapshot(graph)
+    assert len(snap["communities"]) == 2
+    bridge = [s for s in snap["suggestions"] if s["kind"] == "bridge_communities"]
+    assert [(s["a"], s["b"]) for s in bridge] == [(3, 7)]
+    assert {(3, 5), (3, 6)} <= set(introductions(snap))
+    assert "meet only through 10" in bridge[0]["reason"]
+    assert "gatekeeper" in by_id(snap)[10]["roles"]
 
 
 def test_isolates_have_no_community_and_count_in_the_periphery():

@@ -261,6 +261,21 @@ def test_two_workers_never_compute_the_same_network_at_once(network, triangle_an
     assert snapshots.snapshot_compute(snapshot_id=snapshot.pk).status == "done"
 
 
+def test_the_beat_schedule_runs_the_reconciler_every_minute_and_a_snapshot_every_night():
+    from celery.schedules import crontab
+
+    from networks import tasks
+    from weaver.celery import app
+
+    by_task = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    reconcile = by_task["networks.tasks.reconcile_snapshots"]
+    assert reconcile <= snapshots.OVERDUE.total_seconds()  # a lost task is noticed within its overdue time
+    nightly = by_task["networks.tasks.nightly_snapshots"]
+    assert isinstance(nightly, crontab) and len(nightly.hour) == 1 and len(nightly.minute) == 1
+    assert tasks.reconcile_snapshots.name == "networks.tasks.reconcile_snapshots"
+    assert tasks.nightly_snapshots.name == "networks.tasks.nightly_snapshots"
+
+
 def test_nightly_requests_a_snapshot_of_every_network(network, other_network, monkeypatch):
     monkeypatch.setattr(snapshots, "_enqueue", lambda pk, countdown=0: None)
     ids = snapshots.snapshots_nightly()
