@@ -8,6 +8,12 @@ per member; a tenth of the members are organisations, members spread over 20 pla
 size and each suite, runs one child process so that its peak memory (maxrss) is its own:
 
     snapshot   networks.metrics.compute_snapshot: every figure, roles and suggestions.
+    views      networks.metrics.compute_views: the snapshot of all members, of people only and of
+               organisations only, as a stored snapshot computes them (the secondary views sample
+               betweenness above VIEW_EXACT_MAX_MEMBERS).
+    igraph-views
+               the igraph suite below on each of the three views, with the same sampling rule per
+               view, including building the two projections: the floor for "views".
     igraph     the same metric suite written directly against igraph (convert once, then betweenness,
                closeness, path lengths and diameter, Louvain and modularity, constraint, k-core,
                clustering, bridges, articulation points, reach within two steps): the floor the
@@ -95,14 +101,62 @@ def run_snapshot(graph) -> dict:
     return {**watch.result(), "method": snap["method"], "network": snap["network"]}
 
 
-def run_igraph(graph) -> dict:
+def run_views(graph) -> dict:
+    """compute_views: the all-members, people-only and organisations-only snapshots, as stored."""
+    from networks import metrics
+
+    watch = Stopwatch()
+    views = metrics.compute_views(graph, progress=lambda percent, stage: watch.done(stage))
+    result = watch.result()
+    result["views"] = _per_view(result)
+    result["method"] = {name: view["method"] for name, view in views.items()}
+    result["members"] = {name: view["network"]["members"] for name, view in views.items()}
+    return result
+
+
+def run_igraph_views(graph) -> dict:
+    """The igraph suite on each of the three views, with the snapshot's sampling rule for each view."""
+    from networks import metrics
+
+    watch = Stopwatch()
+    views = {
+        "all": graph,
+        "people": metrics.people_view(graph),
+        "organisations": metrics.organisations_view(graph),
+    }
+    watch.done("all: build_views")
+    for name, view in views.items():
+        threshold = metrics.EXACT_MAX_MEMBERS if name == "all" else metrics.VIEW_EXACT_MAX_MEMBERS
+        run_igraph(view, exact_threshold=threshold, watch=watch, prefix=f"{name}: ")
+    result = watch.result()
+    result["views"] = _per_view(result)
+    return result
+
+
+def _per_view(result: dict) -> dict:
+    totals: dict[str, list[float]] = {}
+    for stage, seconds in result["timings"].items():
+        if ": " in stage:
+            name = stage.split(": ", 1)[0]
+            wall_cpu = totals.setdefault(name, [0.0, 0.0])
+            wall_cpu[0] += seconds
+            wall_cpu[1] += result["cpu"][stage]
+    return {name: [round(w, 3), round(c, 3)] for name, (w, c) in totals.items()}
+
+
+def run_igraph(graph, *, exact_threshold: int | None = None, watch=None, prefix: str = "") -> dict:
     import igraph
     import numpy as np
 
     from networks.metrics import EXACT_MAX_MEMBERS, SAMPLE_PIVOTS
 
-    watch = Stopwatch()
-    done = watch.done
+    if exact_threshold is None:
+        exact_threshold = EXACT_MAX_MEMBERS
+    watch = watch or Stopwatch()
+
+    def done(stage: str) -> None:
+        watch.done(prefix + stage)
+
     nodes = list(graph)
     index = {node: i for i, node in enumerate(nodes)}
     n, m = len(nodes), graph.number_of_edges()
@@ -119,8 +173,11 @@ def run_igraph(graph) -> dict:
     done("structure")
     g.neighborhood_size(order=2)
     done("reach2")
-    sampled = n > EXACT_MAX_MEMBERS
-    pivots = random.Random(SEED).sample(range(n), SAMPLE_PIVOTS) if sampled else None
+    if n < 2 or not m:
+        done("empty")
+        return watch.result()
+    sampled = n > exact_threshold
+    pivots = random.Random(SEED).sample(range(n), min(SAMPLE_PIVOTS, n)) if sampled else None
     g.betweenness(directed=False, sources=pivots) if sampled else g.betweenness(directed=False)
     done("betweenness")
     if sampled:
@@ -218,6 +275,10 @@ def child(n: int, suite: str, sources: int | None) -> dict:
         result = run_snapshot(graph)
     elif suite == "igraph":
         result = run_igraph(graph)
+    elif suite == "views":
+        result = run_views(graph)
+    elif suite == "igraph-views":
+        result = run_igraph_views(graph)
     else:
         result = run_networkx(graph, sources=sources)
     result["wall"] = round(time.perf_counter() - start, 3)
@@ -280,7 +341,12 @@ def main() -> None:
         help="above N members, skip the networkx reference altogether (default 10000)",
     )
     parser.add_argument("--reference-sources", type=int, default=200)
-    parser.add_argument("--suites", nargs="+", default=["snapshot", "igraph", "networkx"])
+    parser.add_argument(
+        "--suites",
+        nargs="+",
+        default=["snapshot", "igraph", "networkx", "views", "igraph-views"],
+        choices=["snapshot", "igraph", "networkx", "views", "igraph-views"],
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -311,17 +377,27 @@ def main() -> None:
                 f"peak RSS {result['peak_rss_mb']:7.1f} MB "
                 f"(graph built: {result['rss_after_build_mb']:.0f} MB)"
             )
-            print(f"        stages (wall/cpu s): {stages}")
+            if "views" not in result:  # the views suites print a total per view (all stages: --json)
+                print(f"        stages (wall/cpu s): {stages}")
             for note in result.get("notes", []):
                 print(f"        note: {note}")
             if suite == "snapshot":
                 print(f"        method: {json.dumps(result['method'])}")
+            for name, (wall, cpu) in result.get("views", {}).items():
+                line = f"        view {name}: wall {wall:.2f} s, cpu {cpu:.2f} s"
+                how = result.get("method", {}).get(name)
+                if how:
+                    k = f", k = {how['k']}" if how["k"] else ""
+                    line += f" ({result['members'][name]} members, {how['betweenness']} betweenness{k})"
+                print(line)
             sys.stdout.flush()
         snapshot, floor = results.get(f"{n}:snapshot"), results.get(f"{n}:igraph")
         reference = results.get(f"{n}:networkx")
+        views, views_floor = results.get(f"{n}:views"), results.get(f"{n}:igraph-views")
         for label, top, bottom in (
             ("snapshot / igraph alone", snapshot, floor),
             ("networkx / snapshot", reference, snapshot),
+            ("three views / igraph alone on the three views", views, views_floor),
         ):
             if top and bottom:
                 wall = top["timings"]["total"] / bottom["timings"]["total"]
