@@ -7,23 +7,17 @@ History rows (django-simple-history) carry the acting user.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from networks import emails
 from networks.importing.reading import LIST_SEPARATOR
 from networks.models import Member, Network, NetworkRole, Relationship, Role, SuggestionDecision, Tag
-from weaver.lib.urls import absolute_url
 
 UNSET = object()
 
@@ -539,36 +533,6 @@ def access_revoke(*, user, network: Network, account) -> int:
     return deleted
 
 
-def access_invitation_email(*, account, network: Network, inviter=None) -> EmailMessage:
-    """The e-mail telling someone they can now use Weaver for this network (with a link to set a password)."""
-    if account.has_usable_password():
-        link = absolute_url("networks:network-detail", slug=network.slug)
-    else:
-        link = absolute_url(
-            "password_reset_confirm",
-            uidb64=urlsafe_base64_encode(force_bytes(account.pk)),
-            token=default_token_generator.make_token(account),
-        )
-    body = render_to_string(
-        "networks/emails/access_invitation.txt",
-        {
-            "account": account,
-            "network": network,
-            "inviter": inviter,
-            "link": link,
-            "roles": sorted(
-                Role(r).label for r in network.roles.filter(user=account).values_list("role", flat=True)
-            ),
-        },
-    )
-    return EmailMessage(
-        subject=f"You have been given access to {network.name} on Weaver",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[account.email],
-    )
-
-
 def access_invitation_send(*, account_id: int, network_id: int, inviter_id: int | None = None) -> bool:
     """Send the access e-mail, if the login and the network still exist and the login has an e-mail."""
     User = get_user_model()
@@ -577,7 +541,7 @@ def access_invitation_send(*, account_id: int, network_id: int, inviter_id: int 
     if account is None or network is None or not account.email:
         return False
     inviter = User.objects.filter(pk=inviter_id).first() if inviter_id else None
-    access_invitation_email(account=account, network=network, inviter=inviter).send()
+    emails.access_invitation(account=account, network=network, inviter=inviter).send()
     return True
 
 

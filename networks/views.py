@@ -352,8 +352,12 @@ def access_list(request, slug):
     if member_id.isdigit():
         member = Member.objects.filter(network=network, pk=member_id).first()
         if member is not None:
-            current = network.roles.filter(user_id=member.user_id).values_list("role", flat=True)
-            initial = {"member": member, "roles": list(current) if member.user_id else [Role.MEMBER]}
+            if member.user_id:
+                access = selectors.network_account(network=network, user_id=member.user_id)
+                roles = access.roles if access else []
+            else:
+                roles = [Role.MEMBER]
+            initial = {"member": member, "roles": roles}
     form = AccessForm(_data(request), network=network, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -384,11 +388,11 @@ def access_revoke(request, slug, user_id):
     access = selectors.network_account(network=network, user_id=user_id)
     if access is None:
         raise Http404("That login has no access to this network.")
-    account = access.user
     try:
-        services.access_revoke(user=request.user, network=network, account=account)
+        services.access_revoke(user=request.user, network=network, account=access.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        account = access.user
         messages.success(request, f"{account.get_full_name() or account.username} no longer has access.")
     return redirect("networks:access-list", slug=network.slug)
