@@ -212,5 +212,8 @@ def network_accounts(*, network: Network, user_id: int | None = None) -> list[Ac
 
 def network_account(*, network: Network, user_id: int) -> Account | None:
     """One login's access to the network, or None when it holds no role there."""
+    if not 0 < user_id < 2**63:
+        # Key lookups do not guard the column's range: SQLite raises OverflowError on a larger id.
+        return None
     found = network_accounts(network=network, user_id=user_id)
     return found[0] if found else None

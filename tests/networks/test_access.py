@@ -129,3 +129,9 @@ def test_removing_a_login_that_holds_several_roles_takes_them_all(client, networ
     response = client.post(reverse("networks:access-revoke", args=[network.slug, dana.user.pk]))
     assert response.status_code == 302
     assert not network.roles.filter(user=dana.user).exists()
+
+
+def test_removing_access_of_an_id_past_the_database_range_is_a_404(client, network, alice):
+    client.force_login(alice)
+    response = client.post(reverse("networks:access-revoke", args=[network.slug, 2**63]))
+    assert response.status_code == 404
