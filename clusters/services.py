@@ -651,6 +651,11 @@ def cluster_from_round_grantees(*, user, round, name: str = "", facilitators: It
     """Turn a round's funded projects into their learning cluster; run again, it adds late grantees."""
     from funds.models import Proposal
 
+    # Leads see their cluster, so forming it before the decision would tell them they were funded.
+    if not round.results_public:
+        raise ValidationError(
+            {"round": "The grantees can form a learning cluster only once the round is decided."}
+        )
     network = round.fund.network
     funded = list(
         Proposal.objects.filter(round=round, status=Proposal.Status.AWARDED)

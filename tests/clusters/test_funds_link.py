@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from clusters.models import LearningCluster
 from clusters.services import cluster_from_round_grantees
+from funds import services
 from funds.models import Fund, Proposal, ProposalPartner, Round
 from tests.factories import PASSWORD, MemberFactory, OrganisationFactory
 
@@ -146,3 +147,52 @@ def test_the_api_turns_the_grantees_into_a_cluster_with_their_organisations(
     assert {p["name"] for p in body["participants"]} == {"Ash", "Birch", "Cedar"}
     assert any("work best with 6 to 12" in w for w in body["warnings"])
     assert LearningCluster.objects.get(from_round=decided_round).pk == body["id"]
+
+
+@pytest.fixture
+def round_in_review(decided_round):
+    Round.objects.filter(pk=decided_round.pk).update(status=Round.Status.REVIEW)
+    decided_round.refresh_from_db()
+    return decided_round
+
+
+def test_the_round_page_offers_no_cluster_while_the_round_is_in_review_though_a_grant_is_awarded(
+    client, network, alice, round_in_review, awarded
+):
+    page = login(client, alice).get(round_url(network, round_in_review)).text
+    assert "Awarded" in page
+    assert from_round_url(network, round_in_review) not in page
+    assert "Turn the grantees into a learning cluster" not in page
+
+
+def test_grantees_cannot_form_a_cluster_before_the_round_is_decided(alice, round_in_review, awarded):
+    with pytest.raises(ValidationError, match="only once the round is decided"):
+        cluster_from_round_grantees(user=alice, round=round_in_review)
+    assert not LearningCluster.objects.exists()
+
+
+def test_the_page_and_the_api_refuse_a_cluster_before_the_round_is_decided(
+    client, network, alice, round_in_review, awarded
+):
+    response = login(client, alice).post(from_round_url(network, round_in_review), follow=True)
+    assert "only once the round is decided" in response.text
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.post(
+        f"/api/v1/networks/{network.slug}/clusters/from-round/", {"round": round_in_review.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert "only once the round is decided" in str(response.json())
+    assert not LearningCluster.objects.exists()
+
+
+def test_once_the_round_is_decided_its_grantees_form_a_cluster(
+    client, network, alice, round_in_review, awarded
+):
+    services.round_transition(user=alice, round=round_in_review, status=Round.Status.DECIDED)
+    assert (
+        "Turn the grantees into a learning cluster"
+        in login(client, alice).get(round_url(network, round_in_review)).text
+    )
+    cluster, _ = cluster_from_round_grantees(user=alice, round=round_in_review)
+    assert {p.organisation for p in cluster.participants.all()} == awarded
