@@ -18,7 +18,7 @@ from clusters.models import (
     SessionTieEffect,
 )
 from networks.models import Member, MemberMetric, Network, Relationship, Snapshot
-from networks.selectors import snapshot_current, snapshots_done, ties_across_communities
+from networks.selectors import community_names, snapshot_current, snapshots_done, ties_across_communities
 
 
 def organisation_neighbours(*, network: Network, organisation_ids: set[int]) -> dict[int, set[int]]:
@@ -52,18 +52,19 @@ def detected_communities(*, network: Network, member_ids: Iterable[int]) -> dict
     """The community each of these members was placed in by the latest done snapshot, by name.
 
     A detected community is named after the community most of its members typed in (DESIGN.md's
-    snapshot summaries), else "Group n"; members the snapshot did not place are left out.
+    snapshot summaries), told apart as the map does when several share a name ("North A", "North B"),
+    else "Community n"; members the snapshot did not place are left out.
     """
     ids = set(member_ids)
     latest = snapshots_done(network=network).values_list("pk", "communities").first() if ids else None
     if latest is None:
         return {}
     snapshot_id, communities = latest
-    names = {c["id"]: c.get("name") or f"Group {c['id'] + 1}" for c in communities or [] if "id" in c}
+    names = community_names([c for c in communities or [] if "id" in c])
     rows = MemberMetric.objects.filter(
         snapshot_id=snapshot_id, member_id__in=ids, community__isnull=False
     ).values_list("member_id", "community")
-    return {member_id: names.get(c, f"Group {c + 1}") for member_id, c in rows}
+    return {member_id: names.get(c, f"Community {c + 1}") for member_id, c in rows}
 
 
 def participant_communities(*, cluster: LearningCluster, participants) -> dict[int, str]:

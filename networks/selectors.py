@@ -217,3 +217,19 @@ def network_account(*, network: Network, user_id: int) -> Account | None:
         return None
     found = network_accounts(network=network, user_id=user_id)
     return found[0] if found else None
+
+
+def community_names(communities: list[dict]) -> dict[int, str]:
+    """Names of detected communities, told apart with a letter when several share a place name."""
+    named = [(c["id"], c.get("name") or f"Community {c['id'] + 1}") for c in communities]
+    seen: dict[str, int] = {}
+    for _, name in named:
+        seen[name] = seen.get(name, 0) + 1
+    letters: dict[str, int] = {}
+    names = {}
+    for community_id, name in named:
+        if seen[name] > 1:
+            letters[name] = letters.get(name, 0) + 1
+            name = f"{name} {chr(64 + letters[name]) if letters[name] <= 26 else letters[name]}"
+        names[community_id] = name
+    return names

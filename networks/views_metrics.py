@@ -154,22 +154,6 @@ def _quarter_start(now: datetime) -> datetime:
     return now.replace(month=3 * ((now.month - 1) // 3) + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _community_names(communities: list[dict]) -> dict[int, str]:
-    """Names of detected communities, told apart with a letter when several share a place name."""
-    named = [(c["id"], c.get("name") or f"Community {c['id'] + 1}") for c in communities]
-    seen: dict[str, int] = {}
-    for _, name in named:
-        seen[name] = seen.get(name, 0) + 1
-    letters: dict[str, int] = {}
-    names = {}
-    for community_id, name in named:
-        if seen[name] > 1:
-            letters[name] = letters.get(name, 0) + 1
-            name = f"{name} {chr(64 + letters[name]) if letters[name] <= 26 else letters[name]}"
-        names[community_id] = name
-    return names
-
-
 def _pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
@@ -478,7 +462,7 @@ def map_data(request, slug):
     stored = snapshot if view == "all" else snapshot.views.get(view, {})
     bridges = stored.bridges if view == "all" else stored.get("bridges", [])
     communities = stored.communities if view == "all" else stored.get("communities", [])
-    names = _community_names(communities)
+    names = selectors.community_names(communities)
     return JsonResponse(
         {
             "snapshot": {"id": snapshot.pk, "finished_at": snapshot.finished_at},
@@ -682,7 +666,7 @@ def member_metrics_context(*, network: Network, member: Member, user, ego: bool 
     row = MemberMetric.objects.filter(snapshot=snapshot, member=member).first()
     context["row"] = row
     if row is not None:
-        communities = _community_names(snapshot.communities)
+        communities = selectors.community_names(snapshot.communities)
         context.update(
             roles=[
                 {"name": r, "label": ROLE_LABELS.get(r, r), "help": metrics.ROLE_HELP.get(r, "")}

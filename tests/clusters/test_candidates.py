@@ -169,3 +169,12 @@ def test_who_else_reads_the_detected_community_of_a_participant_with_none_typed_
     # A (North) and C (West) bring new communities; D's "south" is the one B was detected in.
     assert [c.name for c in picks] == ["A", "C", "D"]
     assert not picks[-1].new_community
+
+
+def test_two_detected_communities_sharing_a_name_count_as_two(network, untyped):
+    walk, orgs = untyped
+    detected(network, {orgs["B"]: 0, orgs["C"]: 1}, names={0: "North", 1: "North"})
+    picks = candidates_propose(network=network, tags=[walk])
+    by_name = {c.name: c for c in picks}
+    assert (by_name["B"].community, by_name["C"].community) == ("North A", "North B")
+    assert by_name["B"].new_community and by_name["C"].new_community

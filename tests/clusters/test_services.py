@@ -88,6 +88,14 @@ def test_the_one_community_warning_counts_only_the_communities_that_are_known(ne
     ]
 
 
+def test_two_detected_communities_sharing_a_name_are_not_one_community(network, alice):
+    blank = orgs(network, 6, communities=("",))
+    cluster, _ = cluster_create(user=alice, network=network, name="Walk", organisations=blank)
+    # The map tells them apart as North A and North B: two valleys, both named after their town.
+    snapshot_placing(network, {org: i % 2 for i, org in enumerate(blank)}, {0: "North", 1: "North"})
+    assert cluster_warnings(cluster=cluster) == []
+
+
 def test_an_organisation_with_no_community_typed_in_counts_with_the_one_the_snapshot_detected(network, alice):
     typed = orgs(network, 5, communities=("North",))
     blank = OrganisationFactory(network=network, community="")
