@@ -270,15 +270,13 @@ def round_ranking_for(*, user, rnd: Round) -> RankingFor:
 class PortfolioChoice:
     rank_order: ranking.Portfolio
     knapsack: ranking.Portfolio
-    remaining_budget: Decimal
-    candidates: list[Proposal]
 
 
-def round_portfolios(rnd: Round, *, user=None) -> PortfolioChoice | None:
+def round_portfolios(rnd: Round, *, user) -> PortfolioChoice | None:
     """Both portfolio suggestions over the proposals still undecided, within the budget not yet awarded.
 
-    Given a user, None when a proposal they may suggest rests on reviews withheld from them: what is in or
-    out, and the total score, would give its score away.
+    None when a proposal the user may suggest rests on reviews withheld from them: what is in or out, and
+    the total score, would give its score away.
     """
     result, proposals = round_ranking(rnd)
     scores = {s.proposal: s.adjusted for s in result.proposals}
@@ -287,15 +285,12 @@ def round_portfolios(rnd: Round, *, user=None) -> PortfolioChoice | None:
         for p in proposals.values()
         if p.status == Proposal.Status.SUBMITTED and scores.get(p.pk) is not None
     ]
-    if user is not None and reviews_withheld_from(user=user, proposals=candidates):
+    if reviews_withheld_from(user=user, proposals=candidates):
         return None
     items = [(p.pk, p.amount, scores[p.pk]) for p in candidates]
-    remaining = rnd.budget - rnd.awarded_total
     return PortfolioChoice(
-        rank_order=ranking.portfolio_rank_order(items, remaining),
-        knapsack=ranking.portfolio_knapsack(items, remaining),
-        remaining_budget=remaining,
-        candidates=candidates,
+        rank_order=ranking.portfolio_rank_order(items, rnd.remaining_budget),
+        knapsack=ranking.portfolio_knapsack(items, rnd.remaining_budget),
     )
 
 
@@ -395,7 +390,6 @@ def round_grantee_reports(rnd: Round) -> GranteeOverview:
 class SnapshotChange:
     """The network before the round was decided against now; `comparison` is None when impossible."""
 
-    first_award_at: object | None
     woven_at: object | None  # when the awards' partners joined the network: the decision
     older: Snapshot | None
     newer: Snapshot | None
@@ -439,7 +433,6 @@ def round_snapshot_change(rnd: Round) -> SnapshotChange:
     ties = list(_round_ties(rnd).values_list("source_id", "target_id"))
     crossings = network_selectors.ties_across_communities(snapshot=newer, ties=ties) if newer else None
     return SnapshotChange(
-        first_award_at=first_award_at,
         woven_at=woven_at,
         older=older,
         newer=newer,
