@@ -199,7 +199,8 @@ class ClusterViewSet(
         params.is_valid(raise_exception=True)
         with service_errors():
             services.participant_add(user=request.user, cluster=cluster, **params.validated_data)
-        return self._respond(cluster, code=status.HTTP_201_CREATED)
+        # Read again: the participants prefetched with the cluster predate the one just added.
+        return self._respond(self.get_object(), code=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Add a person to the cluster",

@@ -95,6 +95,14 @@ def test_creating_a_cluster_returns_its_warnings(api, network, alice):
     assert len(body["warnings"]) == 2  # too small, and one community only
 
 
+def test_adding_a_participant_returns_the_cluster_with_it(api, network, alice, cluster):
+    ParticipantFactory(cluster=cluster, organisation__name="Ash")
+    birch = OrganisationFactory(network=network, name="Birch")
+    response = api(alice).post(f"{BASE}/clusters/{cluster.pk}/participants/", {"organisation": birch.pk})
+    assert response.status_code == 201
+    assert sorted(p["name"] for p in response.json()["participants"]) == ["Ash", "Birch"]
+
+
 def test_an_organisation_of_another_network_is_a_400(api, other_network, alice, cluster):
     stranger = OrganisationFactory(network=other_network)
     response = api(alice).post(f"{BASE}/clusters/{cluster.pk}/participants/", {"organisation": stranger.pk})
