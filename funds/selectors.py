@@ -247,6 +247,10 @@ class RankingFor:
 
     rows: list[tuple[ranking.ProposalScore, Proposal]]
     withheld: list[Proposal]  # proposals the user still has to review: shown without scores
+    # The whole ranking, withheld scores included, and the withheld ids: for round_portfolios, never shown.
+    ranked: ranking.Ranking
+    proposals: dict[int, Proposal]
+    hidden: set[int]
 
 
 def round_ranking_for(*, user, rnd: Round) -> RankingFor:
@@ -263,7 +267,7 @@ def round_ranking_for(*, user, rnd: Round) -> RankingFor:
             score = replace(score, rank=position)
         rows.append((score, proposals[score.proposal]))
     withheld = sorted((proposals[pk] for pk in hidden), key=lambda p: (p.title.casefold(), p.pk))
-    return RankingFor(rows=rows, withheld=withheld)
+    return RankingFor(rows=rows, withheld=withheld, ranked=result, proposals=proposals, hidden=hidden)
 
 
 @dataclass
@@ -272,20 +276,21 @@ class PortfolioChoice:
     knapsack: ranking.Portfolio
 
 
-def round_portfolios(rnd: Round, *, user) -> PortfolioChoice | None:
+def round_portfolios(rnd: Round, *, user, shown: RankingFor | None = None) -> PortfolioChoice | None:
     """Both portfolio suggestions over the proposals still undecided, within the budget not yet awarded.
 
     None when a proposal the user may suggest rests on reviews withheld from them: what is in or out, and
-    the total score, would give its score away.
+    the total score, would give its score away. `shown`: round_ranking_for(user, rnd), if already made.
     """
-    result, proposals = round_ranking(rnd)
-    scores = {s.proposal: s.adjusted for s in result.proposals}
+    if shown is None:
+        shown = round_ranking_for(user=user, rnd=rnd)
+    scores = {s.proposal: s.adjusted for s in shown.ranked.proposals}
     candidates = [
         p
-        for p in proposals.values()
+        for p in shown.proposals.values()
         if p.status == Proposal.Status.SUBMITTED and scores.get(p.pk) is not None
     ]
-    if reviews_withheld_from(user=user, proposals=candidates):
+    if any(p.pk in shown.hidden for p in candidates):
         return None
     items = [(p.pk, p.amount, scores[p.pk]) for p in candidates]
     return PortfolioChoice(

@@ -315,7 +315,7 @@ def round_ranking(request, slug, pk):
     network = _manager(request, slug)
     rnd = fund_permissions.get_round(request.user, network, pk)
     shown = selectors.round_ranking_for(user=request.user, rnd=rnd)
-    choice = selectors.round_portfolios(rnd, user=request.user)
+    choice = selectors.round_portfolios(rnd, user=request.user, shown=shown)
     proposals = {p.pk: p for _, p in shown.rows}
 
     def named(ids):
