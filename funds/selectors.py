@@ -159,37 +159,45 @@ def round_conflicts(rnd: Round, *, proposals=None, reviewers=None) -> dict[tuple
     return conflicts
 
 
+def _reviews_pending(*, user) -> QuerySet[ReviewAssignment]:
+    if not user.is_authenticated:
+        return ReviewAssignment.objects.none()
+    return ReviewAssignment.objects.filter(reviewer__user=user, status=ReviewAssignment.Status.ASSIGNED)
+
+
+def review_pending_for(*, user, proposal: Proposal) -> ReviewAssignment | None:
+    """The user's assignment to review this proposal while their review is not in (nor recused), else None."""
+    return _reviews_pending(user=user).filter(proposal=proposal).first()
+
+
 def reviews_withheld_from(*, user, proposals) -> set[int]:
     """Ids of those proposals the user is assigned to review (not recused) and has not reviewed yet: until
     theirs is in they see no other review of it, nor anything worked out from the reviews (scores, rank)."""
-    if not user.is_authenticated:
-        return set()
     return set(
-        ReviewAssignment.objects.filter(proposal__in=proposals, reviewer__user=user)
-        .exclude(status__in=[ReviewAssignment.Status.RECUSED, ReviewAssignment.Status.SUBMITTED])
-        .values_list("proposal_id", flat=True)
+        _reviews_pending(user=user).filter(proposal__in=proposals).values_list("proposal_id", flat=True)
     )
 
 
 def reviews_visible_to(*, user, proposal: Proposal) -> QuerySet[Review]:
     """Reviews this user may read: an assigned reviewer, coordinator or not, sees others' only once theirs
     is in; other coordinators see all; anyone else none."""
-    if proposal.pk in reviews_withheld_from(user=user, proposals=[proposal]):
-        return Review.objects.filter(
-            assignment__proposal=proposal, assignment__reviewer__user=user
-        ).prefetch_related("scores__criterion")
-    submitted = Review.objects.filter(
-        assignment__proposal=proposal, submitted_at__isnull=False
-    ).select_related("assignment__reviewer__user", "assignment__reviewer__member")
-    reviewed = (
-        user.is_authenticated
-        and ReviewAssignment.objects.filter(
-            proposal=proposal, reviewer__user=user, status=ReviewAssignment.Status.SUBMITTED
-        ).exists()
+    # A review exists only once submitted, so one still pending has nothing of the user's own to show.
+    if can_manage(user, proposal.round.fund.network):
+        visible = review_pending_for(user=user, proposal=proposal) is None
+    else:
+        visible = (
+            user.is_authenticated
+            and ReviewAssignment.objects.filter(
+                proposal=proposal, reviewer__user=user, status=ReviewAssignment.Status.SUBMITTED
+            ).exists()
+        )
+    if not visible:
+        return Review.objects.none()
+    return (
+        Review.objects.filter(assignment__proposal=proposal, submitted_at__isnull=False)
+        .select_related("assignment__reviewer__user", "assignment__reviewer__member")
+        .prefetch_related("scores__criterion")
     )
-    if reviewed or can_manage(user, proposal.round.fund.network):
-        return submitted.prefetch_related("scores__criterion")
-    return Review.objects.none()
 
 
 def shareable_comments_for(*, user, proposal: Proposal) -> list[str]:

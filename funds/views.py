@@ -470,9 +470,7 @@ def proposal_detail(request, slug, pk):
         award=award,
         report_form=report_form,
         reviews=selectors.reviews_visible_to(user=request.user, proposal=proposal) if can_manage else [],
-        my_pending_review=fund_permissions.assignments_for_user(request.user, network)
-        .filter(proposal=proposal, status=ReviewAssignment.Status.ASSIGNED)
-        .first()
+        my_pending_review=selectors.review_pending_for(user=request.user, proposal=proposal)
         if can_manage
         else None,
         comments=selectors.shareable_comments_for(user=request.user, proposal=proposal),
