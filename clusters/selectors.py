@@ -67,19 +67,31 @@ def detected_communities(*, network: Network, member_ids: Iterable[int]) -> dict
     return {member_id: names.get(c, f"Community {c + 1}") for member_id, c in rows}
 
 
-def participant_communities(*, cluster: LearningCluster, participants) -> dict[int, str]:
+def participant_communities(*, network: Network, participants) -> dict[int, str]:
     """Each participant's community: typed in (the organisation's, or a local project's own), else the
-    organisation's detected community in the latest snapshot; participants with neither are left out."""
+    organisation's detected community in the latest snapshot; participants with neither are left out.
+
+    The participants may come from several clusters of the network: the snapshot is read once for all.
+    """
     known = {p.pk: p.effective_community.strip() for p in participants if p.effective_community.strip()}
     blank = {p.pk: p.organisation_id for p in participants if p.pk not in known and p.organisation_id}
-    detected = detected_communities(network=cluster.network, member_ids=blank.values()) if blank else {}
+    detected = detected_communities(network=network, member_ids=blank.values()) if blank else {}
     known.update({pk: detected[org_id] for pk, org_id in blank.items() if org_id in detected})
     return known
 
 
-def cluster_warnings(*, cluster: LearningCluster) -> list[str]:
-    """What is outside the cluster rules (size 6–12, more than one community): warnings, not errors."""
-    participants = list(cluster.participants.select_related("organisation"))
+def cluster_warnings(
+    *, cluster: LearningCluster, participants=None, communities: dict[int, str] | None = None
+) -> list[str]:
+    """What is outside the cluster rules (size 6–12, more than one community): warnings, not errors.
+
+    `participants` (with their organisations) and their `communities` (participant_communities) are
+    read here unless given, as a list of clusters does to read them once for all.
+    """
+    if participants is None:
+        participants = list(cluster.participants.select_related("organisation"))
+    if communities is None:
+        communities = participant_communities(network=cluster.network, participants=participants)
     warnings = []
     low, high = CLUSTER_SIZE
     count = len(participants)
@@ -93,7 +105,7 @@ def cluster_warnings(*, cluster: LearningCluster) -> list[str]:
             f"The cluster has {count} organisations or projects; learning clusters work best with "
             f"{low} to {high}. Consider splitting it."
         )
-    known = participant_communities(cluster=cluster, participants=participants)
+    known = {p.pk: communities[p.pk] for p in participants if p.pk in communities}
     if len(known) >= 2 and len({c.lower() for c in known.values()}) == 1:
         community = next(iter(known.values()))
         who = (

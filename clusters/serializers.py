@@ -3,6 +3,7 @@ clusters.services (see clusters.api). Related objects are looked up in the reque
 and clusters among those the caller may see, so anything else is a 400."""
 
 from django.contrib.auth import get_user_model
+from django.db.models.manager import BaseManager
 from rest_framework import serializers
 
 from clusters.models import (
@@ -18,7 +19,7 @@ from clusters.models import (
     PeerAssistQuestion,
 )
 from clusters.permissions import clusters_for_user
-from clusters.selectors import cluster_warnings, peer_assist_warnings
+from clusters.selectors import cluster_warnings, participant_communities, peer_assist_warnings
 from networks.models import Member
 from networks.serializers import TagListField
 
@@ -113,6 +114,27 @@ class ClusterPersonSerializer(serializers.ModelSerializer):
         fields = ["id", "person", "name", "participant"]
 
 
+def _participants(cluster: LearningCluster) -> list[ClusterParticipant]:
+    """The cluster's participants with their organisations: as prefetched by clusters.api, else read."""
+    if "participants" in getattr(cluster, "_prefetched_objects_cache", {}):
+        return list(cluster.participants.all())
+    return list(cluster.participants.select_related("organisation"))
+
+
+class ClusterListSerializer(serializers.ListSerializer):
+    """Reads the communities of every listed cluster's participants at once, for their warnings."""
+
+    def to_representation(self, data):
+        clusters = list(data.all() if isinstance(data, BaseManager) else data)
+        network = _network(self.context)
+        if network is not None:
+            participants = [p for cluster in clusters for p in _participants(cluster)]
+            self.context["participant_communities"] = participant_communities(
+                network=network, participants=participants
+            )
+        return super().to_representation(clusters)
+
+
 class ClusterSerializer(serializers.ModelSerializer):
     strategy_tags = TagListField(required=False, help_text="Tag names of the strategies; replaced when sent.")
     facilitators = NetworkUserField(many=True, required=False, help_text="User ids of the facilitators.")
@@ -147,9 +169,14 @@ class ClusterSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["from_round", "created_at", "updated_at"]
+        list_serializer_class = ClusterListSerializer
 
     def get_warnings(self, cluster: LearningCluster) -> list[str]:
-        return cluster_warnings(cluster=cluster)
+        return cluster_warnings(
+            cluster=cluster,
+            participants=_participants(cluster),
+            communities=self.context.get("participant_communities"),
+        )
 
 
 class ParticipantAddSerializer(serializers.Serializer):

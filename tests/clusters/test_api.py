@@ -1,13 +1,17 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from clusters.models import LearningCluster
+from clusters.selectors import cluster_warnings
 from clusters.services import peer_assist_create
-from networks.models import Relationship
+from networks.models import MemberMetric, Relationship, Snapshot
 from networks.services import tags_resolve
-from tests.clusters.factories import ClusterPersonFactory, ParticipantFactory, SessionFactory
-from tests.factories import MemberFactory, OrganisationFactory
+from tests.clusters.factories import ClusterFactory, ClusterPersonFactory, ParticipantFactory, SessionFactory
+from tests.factories import MemberFactory, OrganisationFactory, UserFactory
 
 BASE = "/api/v1/networks/healthy-valleys"
 
@@ -101,6 +105,46 @@ def test_adding_a_participant_returns_the_cluster_with_it(api, network, alice, c
     response = api(alice).post(f"{BASE}/clusters/{cluster.pk}/participants/", {"organisation": birch.pk})
     assert response.status_code == 201
     assert sorted(p["name"] for p in response.json()["participants"]) == ["Ash", "Birch"]
+
+
+def _full_cluster(network, snapshot, n):
+    """A cluster with a strategy, a facilitator, people, and participants typed in, detected and not."""
+    cluster = ClusterFactory(network=network, name=f"Cluster {n}")
+    cluster.strategy_tags.set(tags_resolve(network=network, names=["Walking"]))
+    cluster.facilitators.add(UserFactory(username=f"facilitator{n}"))
+    ParticipantFactory(cluster=cluster, organisation__community="North")
+    placed = ParticipantFactory(cluster=cluster, organisation__community="")
+    MemberMetric.objects.create(snapshot=snapshot, member=placed.organisation, community=n % 2)
+    ParticipantFactory(cluster=cluster, organisation__community="")
+    ParticipantFactory(cluster=cluster, organisation=None, project_name="Allotment", community="South")
+    ClusterPersonFactory(cluster=cluster, person=MemberFactory(network=network), participant=placed)
+    return cluster
+
+
+def test_listing_clusters_takes_as_many_queries_for_three_as_for_one(api, network, alice):
+    snapshot = Snapshot.objects.create(
+        network=network,
+        status=Snapshot.Status.DONE,
+        finished_at=timezone.now(),
+        communities=[{"id": 0, "name": "North"}, {"id": 1, "name": "East"}],
+    )
+
+    def list_queries() -> int:
+        # A fresh login each time: the user object caches its roles once read.
+        client = api(type(alice).objects.get(pk=alice.pk))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"{BASE}/clusters/")
+        assert response.status_code == 200
+        for listed in response.json()["results"]:
+            cluster = LearningCluster.objects.get(pk=listed["id"])
+            assert listed["warnings"] == cluster_warnings(cluster=cluster)
+        return len(queries)
+
+    _full_cluster(network, snapshot, 0)
+    one = list_queries()
+    _full_cluster(network, snapshot, 1)
+    _full_cluster(network, snapshot, 2)
+    assert list_queries() == one
 
 
 def test_an_organisation_of_another_network_is_a_400(api, other_network, alice, cluster):
