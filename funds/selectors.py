@@ -104,11 +104,10 @@ def proposal_eligibility_problems(proposal: Proposal, *, today=None) -> list[Pro
 
 
 def round_rubric_locked_reason(rnd: Round) -> str:
-    """Why the round's rubric can no longer change, or "" while it still can (draft or open, no review)."""
+    """Why the round's rubric can no longer change, or "" while it still can (draft or open)."""
+    # No review exists before: reviews are written only in review, and a round never moves back.
     if rnd.status not in (Round.Status.DRAFT, Round.Status.OPEN):
         return "The rubric is fixed once the round is in review, so every review scores the same criteria."
-    if Review.objects.filter(assignment__proposal__round=rnd).exists():
-        return "The rubric cannot change once reviews have been written."
     return ""
 
 
