@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clusters.candidates import _join
 from clusters.ics import session_ics
 from clusters.models import (
     AdviceItem,
@@ -76,8 +77,7 @@ def _people(network: Network, people: Iterable[Member], *, field_name: str) -> l
 
 
 def _names(people: list[Member]) -> str:
-    names = sorted(p.name for p in people)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return _join(sorted(p.name for p in people))
 
 
 def _cluster_people(
