@@ -109,7 +109,11 @@ class MetricsSerializer(serializers.Serializer):
     snapshot = serializers.IntegerField(help_text="Id of the snapshot these figures come from.")
     finished_at = serializers.DateTimeField()
     method = SnapshotMethodSerializer()
-    timings = serializers.DictField(child=serializers.FloatField(), help_text="Seconds per stage.")
+    timings = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="Seconds per stage (read, each stage of the all-members view, all_view, people_view, "
+        "organisations_view, layout, write) and total, the whole computation.",
+    )
     network = NetworkFiguresSerializer(help_text="All members.")
     views = ViewsFiguresSerializer()
 
@@ -313,7 +317,11 @@ class SnapshotDetailSerializer(SnapshotSerializer):
 
     figures = NetworkFiguresSerializer(allow_null=True, help_text="All members; null until done.")
     method = SnapshotMethodSerializer(allow_null=True)
-    timings = serializers.DictField(child=serializers.FloatField(), help_text="Seconds per stage.")
+    timings = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="Seconds per stage (read, each stage of the all-members view, all_view, people_view, "
+        "organisations_view, layout, write) and total, the whole computation.",
+    )
     views = ViewsFiguresSerializer(allow_null=True)
     bridges = BridgeSerializer(many=True)
     gatekeepers = LabelledMemberSerializer(many=True)

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .graph import _index, _Indexed
+from .parallel import betweenness_sums, closeness_of, distance_totals
 from .rules import EXACT_MAX_MEMBERS, SAMPLE_PIVOTS, SEED
 
 # Sparse products are done a slice of rows at a time, each slice holding about this many
@@ -47,11 +48,10 @@ def _betweenness(ix: _Indexed, pivots: list[int] | None) -> np.ndarray:
     if n < 3 or not len(ix.edges):
         return np.zeros(n)
     if pivots is None:
-        raw = np.asarray(ix.ig.betweenness(directed=False))
-        return raw * 2 / ((n - 1) * (n - 2))
+        return betweenness_sums(ix.ig, None) * 2 / ((n - 1) * (n - 2))
     # igraph's subset betweenness counts each sampled path once; networkx's rescaling for
     # sampled sources (normalised, endpoints excluded) treats the pivots themselves apart.
-    raw = np.asarray(ix.ig.betweenness(directed=False, sources=pivots))
+    raw = betweenness_sums(ix.ig, pivots)
     k = len(pivots)
     scale = np.full(n, 2 / (k * (n - 2)))
     scale[pivots] = 2 / ((k - 1) * (n - 2)) if k > 1 else 0.0
@@ -85,7 +85,7 @@ def _closeness_and_paths(
     if small.any():
         nodes = np.flatnonzero(small)
         sub = ix.ig if small.all() else ix.ig.induced_subgraph(nodes.tolist())
-        raw = np.nan_to_num(np.asarray(sub.closeness(normalized=True), dtype=float))
+        raw = np.nan_to_num(closeness_of(sub, range(sub.vcount())))
         closeness[nodes] = raw * (size_of[nodes] - 1) / (n - 1)
         in_largest = comp[nodes] == 0
         if in_largest.sum() > 1:
@@ -97,12 +97,7 @@ def _closeness_and_paths(
         chosen = [p for p in pivots if comp[p] == c]
         if len(chosen) < 2:
             chosen = random.Random(seed).sample(members.tolist(), min(len(pivots), len(members)))
-        total = np.zeros(n)
-        for start in range(0, len(chosen), 32):
-            block = chosen[start : start + 32]
-            dist = np.asarray(ix.ig.distances(source=block), dtype=float)
-            dist[~np.isfinite(dist)] = 0
-            total += dist.sum(axis=0)
+        total = distance_totals(ix.ig, chosen)
         is_pivot = np.zeros(n, dtype=bool)
         is_pivot[chosen] = True
         mean_distance = total[members] / (len(chosen) - is_pivot[members])
