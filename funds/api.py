@@ -6,7 +6,7 @@ Domain operations are explicit actions calling funds.services; their ValidationE
 """
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -33,6 +33,8 @@ from funds.serializers import (
     CoverageSerializer,
     FundSerializer,
     GranteeReportSerializer,
+    PortfoliosSerializer,
+    ProposalRankSerializer,
     ProposalReviewsSerializer,
     ProposalSerializer,
     ProposalWriteSerializer,
@@ -75,49 +77,7 @@ class FundViewSet(
             )
 
 
-PROPOSAL_RANK = inline_serializer(
-    "ProposalRank",
-    {
-        "proposal": serializers.IntegerField(),
-        "title": serializers.CharField(),
-        "amount": serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True),
-        "rank": serializers.IntegerField(allow_null=True),
-        "reviews": serializers.IntegerField(allow_null=True, help_text="Reviews in; null when withheld."),
-        "mean": serializers.FloatField(allow_null=True),
-        "spread": serializers.FloatField(allow_null=True),
-        "adjusted": serializers.FloatField(allow_null=True),
-        "low": serializers.FloatField(allow_null=True),
-        "high": serializers.FloatField(allow_null=True),
-        "scores_withheld": serializers.BooleanField(
-            help_text="True when you review this proposal and your review is not in yet: its rank and "
-            "scores are null until it is, and it comes after the others, which are ranked among themselves."
-        ),
-        "note": serializers.CharField(help_text="Why the scores are withheld, else empty."),
-    },
-    many=True,
-)
 WITHHELD_NOTE = "You review this proposal: its scores show once your review is in."
-PORTFOLIO = inline_serializer(
-    "Portfolio",
-    {
-        "funded": serializers.ListField(child=serializers.IntegerField()),
-        "left_out": serializers.ListField(child=serializers.IntegerField()),
-        "total_amount": serializers.DecimalField(max_digits=12, decimal_places=2),
-        "total_score": serializers.FloatField(),
-        "remaining": serializers.DecimalField(max_digits=12, decimal_places=2),
-    },
-    allow_null=True,
-)
-
-
-def _portfolio_data(p) -> dict:
-    return {
-        "funded": p.funded,
-        "left_out": p.left_out,
-        "total_amount": p.total_amount,
-        "total_score": p.total_score,
-        "remaining": p.remaining,
-    }
 
 
 @extend_schema(tags=["funds"])
@@ -262,7 +222,8 @@ class RoundViewSet(
         )
 
     @extend_schema(
-        summary="The ranking: mean, reviews, spread, adjusted score (coordinators)", responses=PROPOSAL_RANK
+        summary="The ranking: mean, reviews, spread, adjusted score (coordinators)",
+        responses=ProposalRankSerializer(many=True),
     )
     @action(detail=True, methods=["get"])
     def ranking(self, request, *args, **kwargs):
@@ -295,35 +256,25 @@ class RoundViewSet(
             }
             for p in shown.withheld
         ]
-        return Response(scored + withheld)
+        return Response(ProposalRankSerializer(scored + withheld, many=True).data)
 
     @extend_schema(
         summary="Portfolio suggestions within the remaining budget (coordinators)",
-        responses=inline_serializer(
-            "Portfolios",
-            {
-                "remaining_budget": serializers.DecimalField(max_digits=12, decimal_places=2),
-                "rank_order": PORTFOLIO,
-                "knapsack": PORTFOLIO,
-                "scores_withheld": serializers.BooleanField(
-                    help_text="True when a proposal the suggestions would weigh is one you review and your "
-                    "review is not in yet: rank_order and knapsack are null until it is, as they would "
-                    "give its score away."
-                ),
-            },
-        ),
+        responses=PortfoliosSerializer,
     )
     @action(detail=True, methods=["get"])
     def portfolio(self, request, *args, **kwargs):
         rnd = self._managed_round()
         choice = selectors.round_portfolios(rnd, user=request.user)
         return Response(
-            {
-                "remaining_budget": rnd.remaining_budget,
-                "rank_order": _portfolio_data(choice.rank_order) if choice else None,
-                "knapsack": _portfolio_data(choice.knapsack) if choice else None,
-                "scores_withheld": choice is None,
-            }
+            PortfoliosSerializer(
+                {
+                    "remaining_budget": rnd.remaining_budget,
+                    "rank_order": choice.rank_order if choice else None,
+                    "knapsack": choice.knapsack if choice else None,
+                    "scores_withheld": choice is None,
+                }
+            ).data
         )
 
     def _managed_round(self) -> Round:

@@ -288,3 +288,44 @@ class AwardSerializer(serializers.ModelSerializer):
     class Meta:
         model = Award
         fields = ["id", "proposal", "amount", "spend_by", "awarded_at", "reports"]
+
+
+class ProposalRankSerializer(serializers.Serializer):
+    """A row of a round's ranking (read only)."""
+
+    proposal = serializers.IntegerField()
+    title = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    rank = serializers.IntegerField(allow_null=True)
+    reviews = serializers.IntegerField(allow_null=True, help_text="Reviews in; null when withheld.")
+    mean = serializers.FloatField(allow_null=True)
+    spread = serializers.FloatField(allow_null=True)
+    adjusted = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    scores_withheld = serializers.BooleanField(
+        help_text="True when you review this proposal and your review is not in yet: its rank and "
+        "scores are null until it is, and it comes after the others, which are ranked among themselves."
+    )
+    note = serializers.CharField(help_text="Why the scores are withheld, else empty.")
+
+
+class PortfolioSerializer(serializers.Serializer):
+    """A suggested set of proposals to fund within the remaining budget (read only)."""
+
+    funded = serializers.ListField(child=serializers.IntegerField())
+    left_out = serializers.ListField(child=serializers.IntegerField())
+    total_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total_score = serializers.FloatField()
+    remaining = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class PortfoliosSerializer(serializers.Serializer):
+    remaining_budget = serializers.DecimalField(max_digits=12, decimal_places=2)
+    rank_order = PortfolioSerializer(allow_null=True)
+    knapsack = PortfolioSerializer(allow_null=True)
+    scores_withheld = serializers.BooleanField(
+        help_text="True when a proposal the suggestions would weigh is one you review and your "
+        "review is not in yet: rank_order and knapsack are null until it is, as they would "
+        "give its score away."
+    )

@@ -28,6 +28,9 @@ How each figure is computed
     degree − 2·triangles/degree (networkx's builds an n×n array). Communities are Louvain (igraph
     multilevel, seeded); isolates belong to no community. Everything is sorted and seeded: the same
     network gives the same snapshot (apart from ``timings``).
+    Betweenness, closeness and the pivots' distances use both cores when the work is big enough
+    (``parallel.MIN_SPLIT_WORK``): the sources are cut in two fixed halves and one half runs in a child
+    process (igraph keeps the GIL). The halves are the same whatever the machine, so the figures are too.
 
 Roles, in plain language (a member may hold several)
     isolate         has no ties.

@@ -220,3 +220,13 @@ def test_bob_sees_no_ties_newcomers_or_totals_of_the_awards_until_the_round_is_d
     assert len(fund_ties) == 6  # every pair of the four partners
     assert "Riverside Youth Club" in organisations
     assert totals == ("5000.00", "15000.00")
+
+
+def test_ranking_and_portfolio_amounts_are_decimal_strings_as_the_schema_says(alice, open_round, submitted):
+    ranking = client_for(alice).get(f"{BASE}/rounds/{open_round.pk}/ranking/").json()
+    assert ranking and all(isinstance(row["amount"], str) for row in ranking)
+    portfolio = client_for(alice).get(f"{BASE}/rounds/{open_round.pk}/portfolio/").json()
+    assert isinstance(portfolio["remaining_budget"], str)
+    for suggestion in (portfolio["rank_order"], portfolio["knapsack"]):
+        assert isinstance(suggestion["total_amount"], str) and isinstance(suggestion["remaining"], str)
+        assert set(suggestion) == {"funded", "left_out", "total_amount", "total_score", "remaining"}
