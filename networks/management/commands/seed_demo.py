@@ -1,4 +1,4 @@
-"""Load the demo network, "Healthy Valleys Learning Network", with a demo login.
+"""Load the demo network, "Healthy Valleys Learning Network", with its demo logins.
 
 Idempotent: when the network exists its data is left alone (a coordinator may have changed it),
 and only missing demo users and roles are added. Deterministic: the same seed gives the same
@@ -7,7 +7,8 @@ network on every machine.
 Shape, so the metrics have something to find: two clusters (Upper Valley; Lower Valley with
 Riverside) joined only through one bridge person, a hub in each cluster whose spokes mostly don't
 know each other, a periphery of people with a single tie, and organisations partnering within
-their cluster.
+their cluster. Then the network's innovation fund (funds.demo) and a learning cluster
+(clusters.demo), written through their services, weave new ties across the valleys, as they would.
 """
 
 import datetime as dt
@@ -19,6 +20,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from clusters import demo as clusters_demo
+from clusters.models import LearningCluster
+from funds import demo as funds_demo
+from funds.models import Round
 from networks import services
 from networks.models import Member, Network, Relationship, Role, Snapshot
 from networks.snapshots import snapshot_request
@@ -115,25 +120,44 @@ EXTRA_TAGS = {
 }
 
 
+# The demo logins besides the coordinator: (username, role, their person: organisation and index
+# among its people by id, what they can do). Each is linked to its person through the person's e-mail.
+LOGINS = [
+    ("reviewer", Role.REVIEWER, ("Upper Valley Unified School District", 3),
+     "reviews the fund proposals assigned to them; one is waiting"),
+    ("facilitator", Role.FACILITATOR, ("Riverside Community Health Workers Collective", 4),
+     "runs the Family food access cluster: sessions, attendance, peer assists, lessons"),
+    ("member", Role.MEMBER, ("St. Brigid's Community Pantry", 0),
+     "can look, not change; sees their funded proposal and their cluster"),
+]  # fmt: skip
+
+
 class Command(BaseCommand):
-    help = "Load the demo network (idempotent) and print the demo login."
+    help = "Load the demo network with its fund and learning cluster (idempotent) and print the demo logins."
 
     def handle(self, *args, **options):
         password = os.environ.get("WEAVER_DEMO_PASSWORD") or "weaver-demo"
         with transaction.atomic():
-            coordinator = _user("coordinator", "Cora", "Lindgren", password)
-            member_user = _user("member", "Milo", "Ferreira", password)
+            coordinator = _user("coordinator", password, first_name="Cora", last_name="Lindgren")
             network = Network.objects.filter(slug=SLUG).first()
-            if network is None:
+            created = network is None
+            if created:
                 network = services.network_create(user=coordinator, name=NAME, slug=SLUG, purpose=PURPOSE)
                 _seed(network, coordinator)
+            services.role_grant(network=network, user=coordinator, role=Role.COORDINATOR)
+            users = {"coordinator": coordinator}
+            for username, role, (org, index), _ in LOGINS:
+                users[username] = _login(network, username, password, org=org, index=index)
+                # Granting the role links the login to the person with its e-mail.
+                services.role_grant(network=network, user=users[username], role=role)
+            if created:
+                funds_demo.seed(network=network, users=users, rng=random.Random(f"{SEED}-funds"))
+                clusters_demo.seed(network=network, users=users, rng=random.Random(f"{SEED}-clusters"))
                 # Its figures now, not after the edits' debounce: the first visit shows the map.
                 snapshot_request(network=network, trigger=Snapshot.Trigger.COMMAND)
                 self.stdout.write(self.style.SUCCESS(f"Loaded the demo network “{NAME}”."))
             else:
                 self.stdout.write(f"The demo network “{NAME}” is already loaded; left as it is.")
-            services.role_grant(network=network, user=coordinator, role=Role.COORDINATOR)
-            services.role_grant(network=network, user=member_user, role=Role.MEMBER)
 
         members = network.members.active()
         ties = network.relationships.active().count()
@@ -141,19 +165,43 @@ class Command(BaseCommand):
             f"  {members.people().count()} people, {members.organisations().count()} organisations, "
             f"{ties} active relationships."
         )
+        rounds = Round.objects.filter(fund__network=network)
+        self.stdout.write(
+            f"  {network.funds.count()} fund with {rounds.count()} rounds "
+            f"({rounds.filter(status=Round.Status.DECIDED).count()} decided, "
+            f"{rounds.filter(status=Round.Status.REVIEW).count()} in review); "
+            f"{LearningCluster.objects.filter(network=network).count()} learning cluster."
+        )
         self.stdout.write("")
         self.stdout.write("  Open http://127.0.0.1:8000/ and log in:")
-        self.stdout.write(f"    coordinator / {password}   (can change everything)")
-        self.stdout.write(f"    member      / {password}   (can look, not change)")
+        self.stdout.write(f"    {'coordinator':<11} / {password}   (can change everything)")
+        for username, _, _, what in LOGINS:
+            person = network.members.filter(user=users[username]).first()
+            who = f"{person.name}: " if person else ""
+            self.stdout.write(f"    {username:<11} / {password}   ({who}{what})")
         if password == "weaver-demo":
             self.stdout.write("  (set WEAVER_DEMO_PASSWORD to choose another password for new demo users)")
 
 
-def _user(username, first_name, last_name, password):
+def _login(network: Network, username: str, password: str, *, org: str, index: int):
+    """A demo login made with the e-mail and name of its person in the network (if they are still there)."""
+    people = network.members.active().people().filter(organisations__name=org).order_by("pk")
+    person = people[index] if people.count() > index else None
+    if person is None:
+        return _user(username, password)
+    first, _, last = person.name.partition(" ")
+    return _user(username, password, first_name=first, last_name=last, email=person.email)
+
+
+def _user(username, password, *, first_name="", last_name="", email=""):
     User = get_user_model()
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@example.org"},
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email or f"{username}@example.org",
+        },
     )
     if created:
         user.set_password(password)
