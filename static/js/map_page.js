@@ -395,10 +395,14 @@
         data.nodes.forEach((n) => (n.onBridge = onBridge.has(n.id)));
         state.selected = null;
         $("map-panel").classList.add("d-none");
-        state.max = {
-          degree: Math.max(1, ...data.nodes.map((n) => n.degree)),
-          betweenness: Math.max(0, ...data.nodes.map((n) => n.betweenness)),
-        };
+        // A loop, not Math.max(...array): spreading 100,000+ values overflows the call stack.
+        state.max = data.nodes.reduce(
+          (max, n) => ({
+            degree: Math.max(max.degree, n.degree),
+            betweenness: Math.max(max.betweenness, n.betweenness),
+          }),
+          { degree: 1, betweenness: 0 },
+        );
         fillFilters();
         if (graph) {
           buildGraph();
