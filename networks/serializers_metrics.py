@@ -17,6 +17,11 @@ from networks import metrics
 from networks.models import Member, MemberMetric, MemberViewMetric, Snapshot
 from networks.serializers import NetworkMemberField
 
+TIMINGS_HELP = (
+    "Seconds per stage (read, each stage of the all-members view, all_view, people_view, "
+    "organisations_view, layout, write) and total, the whole computation."
+)
+
 
 class SuggestionKind(models.TextChoices):
     INTRODUCE = "introduce", "Introduce two members who share contacts"
@@ -109,11 +114,7 @@ class MetricsSerializer(serializers.Serializer):
     snapshot = serializers.IntegerField(help_text="Id of the snapshot these figures come from.")
     finished_at = serializers.DateTimeField()
     method = SnapshotMethodSerializer()
-    timings = serializers.DictField(
-        child=serializers.FloatField(),
-        help_text="Seconds per stage (read, each stage of the all-members view, all_view, people_view, "
-        "organisations_view, layout, write) and total, the whole computation.",
-    )
+    timings = serializers.DictField(child=serializers.FloatField(), help_text=TIMINGS_HELP)
     network = NetworkFiguresSerializer(help_text="All members.")
     views = ViewsFiguresSerializer()
 
@@ -317,11 +318,7 @@ class SnapshotDetailSerializer(SnapshotSerializer):
 
     figures = NetworkFiguresSerializer(allow_null=True, help_text="All members; null until done.")
     method = SnapshotMethodSerializer(allow_null=True)
-    timings = serializers.DictField(
-        child=serializers.FloatField(),
-        help_text="Seconds per stage (read, each stage of the all-members view, all_view, people_view, "
-        "organisations_view, layout, write) and total, the whole computation.",
-    )
+    timings = serializers.DictField(child=serializers.FloatField(), help_text=TIMINGS_HELP)
     views = ViewsFiguresSerializer(allow_null=True)
     bridges = BridgeSerializer(many=True)
     gatekeepers = LabelledMemberSerializer(many=True)

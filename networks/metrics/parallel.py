@@ -56,8 +56,7 @@ _TASKS = {"betweenness": _betweenness, "closeness": _closeness, "distance_totals
 def betweenness_sums(graph: igraph.Graph, sources: Sequence[int] | None, *, min_work: int | None = None):
     """igraph's undirected betweenness, from every member (None) or from `sources`; halves add up."""
     if sources is None:
-        threshold = MIN_SPLIT_WORK if min_work is None else min_work
-        if graph.vcount() * (graph.vcount() + graph.ecount()) < threshold:
+        if not _worth_splitting(graph, graph.vcount(), min_work):
             return _betweenness(graph, None)
         sources = range(graph.vcount())
     first, second = _split("betweenness", graph, sources, min_work)
@@ -78,8 +77,7 @@ def distance_totals(graph: igraph.Graph, sources: Sequence[int], *, min_work: in
 
 def _split(task: str, graph: igraph.Graph, items: Sequence[int], min_work: int | None):
     items = list(items)
-    min_work = MIN_SPLIT_WORK if min_work is None else min_work
-    if len(items) < 2 or len(items) * (graph.vcount() + graph.ecount()) < min_work:
+    if len(items) < 2 or not _worth_splitting(graph, len(items), min_work):
         return _TASKS[task](graph, items), None
     half = (len(items) + 1) // 2
     here, there = items[:half], items[half:]
@@ -94,6 +92,11 @@ def _split(task: str, graph: igraph.Graph, items: Sequence[int], min_work: int |
     if second is None:
         second = _TASKS[task](graph, there)
     return first, second
+
+
+def _worth_splitting(graph: igraph.Graph, items: int, min_work: int | None) -> bool:
+    threshold = MIN_SPLIT_WORK if min_work is None else min_work
+    return items * (graph.vcount() + graph.ecount()) >= threshold
 
 
 def _cores() -> int:
