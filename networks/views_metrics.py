@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from networks import metrics, permissions, selectors, services
@@ -446,6 +447,7 @@ def _map_nodes(network: Network, snapshot: Snapshot, view: str) -> list[dict]:
     ]
 
 
+@gzip_page  # 1.4 MB of JSON at 5,000 members, 250 KB compressed; it holds no secret (BREACH)
 @login_required
 @require_GET
 def map_data(request, slug):

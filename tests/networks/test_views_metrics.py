@@ -1,5 +1,8 @@
 """Pages that read metric snapshots: dashboard, progress, what changed, map, suggestions, member figures."""
 
+import gzip
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -286,6 +289,15 @@ def test_map_data_has_positions_metrics_ties_and_tags(client, network, alice, co
         [sorted([kite["cai"].pk, kite["dee"].pk]), sorted([kite["dee"].pk, kite["fay"].pk])]
     )
     assert {"communities", "tags"} <= set(data)
+
+
+def test_map_data_is_compressed_for_browsers_that_accept_gzip(client, network, alice, computed):
+    _login(client, alice)
+    plain = client.get(_url("map-data", network))
+    packed = client.get(_url("map-data", network), HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
 
 
 def test_map_data_switches_to_people_and_organisations_views(client, network, alice, computed, kite):
