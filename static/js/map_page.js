@@ -28,6 +28,12 @@
     periphery: "Members held by one relationship or none.",
   };
   const TABLE_STEP = 100;
+  // A tie's strength (1-5) in its shade: stronger ties are drawn darker.
+  const TIE_COLOURS = ["#dbe2df", "#ccd5d1", "#bcc8c3", "#a9b8b2", "#94a69f"];
+  // Above this many ties the map drops them while it moves and draws them again when it stops. Drawing
+  // 20,000 ties costs a GPU nothing, but on a machine without one (software WebGL) a frame with them
+  // takes ~80 ms and one without ~20 ms: benchmarks/map_bench.py, benchmarks/README.md.
+  const LARGE_MAP_TIES = 5000;
 
   const $ = (id) => document.getElementById(id);
   const state = {
@@ -164,7 +170,8 @@
     if (state.selected !== null) {
       if (source === state.selected || target === state.selected) {
         out.color = "#4d6b62";
-        out.size = Math.max(attrs.size, 1.5);
+        out.type = "thick";
+        out.size = 1.5;
       } else {
         out.hidden = true;
       }
@@ -173,6 +180,7 @@
     if (state.highlight === "bridges") {
       if (state.bridges.has(pairKey(source, target))) {
         out.color = "#c0392b";
+        out.type = "thick";
         out.size = 3;
         out.zIndex = 1;
       } else {
@@ -199,7 +207,9 @@
       });
     });
     for (const [a, b, weight] of state.data.edges) {
-      graph.addUndirectedEdge(String(a), String(b), { size: 0.4 + 0.3 * weight, color: "#c9d3cf" });
+      graph.addUndirectedEdge(String(a), String(b), {
+        color: TIE_COLOURS[Math.min(Math.max(weight, 1), 5) - 1],
+      });
     }
   }
 
@@ -406,7 +416,9 @@
         fillFilters();
         if (graph) {
           buildGraph();
-          if (renderer) renderer.getCamera().animatedReset({ duration: 300 });
+          // After the graph is rebuilt: changing a setting redraws at once, with the reducers.
+          renderer.setSetting("hideEdgesOnMove", data.edges.length > LARGE_MAP_TIES);
+          renderer.getCamera().animatedReset({ duration: 300 });
         }
         refresh();
         $("map-loading").classList.add("d-none");
@@ -425,7 +437,15 @@
         labelRenderedSizeThreshold: 9,
         labelFont: "system-ui, sans-serif",
         labelSize: 12,
-        defaultEdgeColor: "#c9d3cf",
+        defaultEdgeColor: TIE_COLOURS[1],
+        // Programs drawn without instancing (one point per member, a 1-pixel line per tie). sigma's
+        // default circles and rectangles are instanced, which software WebGL (SwiftShader, on machines
+        // without a GPU) draws 4-6 times slower: 2 fps against 8-50 fps at 5,000 members. Highlighted
+        // ties (bridges, the selected member's) are few and keep sigma's thick rectangles.
+        defaultNodeType: "point",
+        nodeProgramClasses: { point: Sigma.rendering.NodePointProgram },
+        defaultEdgeType: "line",
+        edgeProgramClasses: { line: Sigma.rendering.EdgeLineProgram, thick: Sigma.rendering.EdgeRectangleProgram },
       });
     } catch (error) {
       graph = null;
