@@ -440,8 +440,9 @@
         defaultEdgeColor: TIE_COLOURS[1],
         // Programs drawn without instancing (one point per member, a 1-pixel line per tie). sigma's
         // default circles and rectangles are instanced, which software WebGL (SwiftShader, on machines
-        // without a GPU) draws 4-6 times slower: 2 fps against 8-50 fps at 5,000 members. Highlighted
-        // ties (bridges, the selected member's) are few and keep sigma's thick rectangles.
+        // without a GPU) draws many times slower: at 5,000 members 2 fps, against 13 fps with points and
+        // lines, 47 fps with the ties hidden while moving. Highlighted ties (bridges, the selected
+        // member's) are few and keep sigma's thick rectangles.
         defaultNodeType: "point",
         nodeProgramClasses: { point: Sigma.rendering.NodePointProgram },
         defaultEdgeType: "line",
