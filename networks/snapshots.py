@@ -24,7 +24,14 @@ from django.utils import timezone
 
 from networks import metrics
 from networks.layout import layout
-from networks.models import MemberMetric, MemberViewMetric, Network, Snapshot, SuggestionDecision
+from networks.models import (
+    MemberMetric,
+    MemberViewMetric,
+    Network,
+    Snapshot,
+    SnapshotTies,
+    SuggestionDecision,
+)
 from networks.selectors import network_graph_rows
 
 log = logging.getLogger(__name__)
@@ -33,6 +40,7 @@ LOCK_NAMESPACE = 7_340_001  # first key of pg_try_advisory_lock(int, int): "netw
 MAX_ATTEMPTS = 5
 OVERDUE = timedelta(minutes=2)
 BULK_BATCH = 5000
+VIEW_NAMES = ("people", "organisations")
 
 
 class NetworkBusy(Exception):
@@ -180,23 +188,15 @@ def snapshot_compute(*, snapshot_id: int) -> Snapshot | None:
 READ_DONE, MATHS_DONE, LAYOUT_DONE = 2, 85, 90
 
 
-def _view_summary(name: str, view: dict) -> dict:
-    """What the snapshot row keeps of a people-only or organisations-only view (rows go to MemberViewMetric).
+def _view_summary(view: dict) -> dict:
+    """What the snapshot row keeps of a people-only or organisations-only view for the map: bridges,
+    gatekeepers and communities (its figures go to view_figures, its rows to MemberViewMetric)."""
+    return {name: view[name] for name in ("bridges", "gatekeepers", "communities")}
 
-    The organisations view's ties are projections (people's ties onto their organisations) that
-    cannot be read back from the relationships, so they are kept for the map; the people view's ties
-    are the relationships between people.
-    """
-    summary = {
-        "network": view["network"],
-        "method": view["method"],
-        "bridges": view["bridges"],
-        "gatekeepers": view["gatekeepers"],
-        "communities": view["communities"],
-    }
-    if name == "organisations":
-        summary["ties"] = view["ties"]
-    return summary
+
+def _view_figures(view: dict) -> dict:
+    """A view's per-network figures with its method: the small document metrics/ answers with."""
+    return {**view["network"], "method": view["method"]}
 
 
 def _compute_and_store(snapshot: Snapshot) -> None:
@@ -215,7 +215,8 @@ def _compute_and_store(snapshot: Snapshot) -> None:
         exclude_pairs=dismissed_pairs(network=snapshot.network),
         organisations=organisations,
     )
-    views["organisations"]["ties"] = sorted(
+    # Projections (people's ties onto their organisations) cannot be read back from the relationships.
+    organisation_ties = sorted(
         [min(u, v), max(u, v), w] for u, v, w in organisations.edges(data="weight", default=3)
     )
     result = views["all"]
@@ -255,6 +256,9 @@ def _compute_and_store(snapshot: Snapshot) -> None:
         MemberViewMetric.objects.filter(snapshot_id=snapshot.pk).delete()
         MemberMetric.objects.bulk_create(rows, batch_size=BULK_BATCH)
         MemberViewMetric.objects.bulk_create(view_rows, batch_size=BULK_BATCH)
+        SnapshotTies.objects.update_or_create(
+            snapshot_id=snapshot.pk, view="organisations", defaults={"ties": organisation_ties}
+        )
         timings["write"] = round(time.perf_counter() - write_started, 3)
         timings["total"] = round(time.perf_counter() - started, 3)
         Snapshot.objects.filter(pk=snapshot.pk).update(
@@ -266,7 +270,8 @@ def _compute_and_store(snapshot: Snapshot) -> None:
             timings=timings,
             method=result["method"],
             figures=result["network"],
-            views={name: _view_summary(name, views[name]) for name in ("people", "organisations")},
+            view_figures={name: _view_figures(views[name]) for name in VIEW_NAMES},
+            views={name: _view_summary(views[name]) for name in VIEW_NAMES},
             bridges=result["bridges"],
             gatekeepers=result["gatekeepers"],
             communities=result["communities"],
@@ -362,10 +367,7 @@ def snapshot_export(snapshot: Snapshot) -> dict:
             "timings": snapshot.timings,
         },
         "network": snapshot.figures,
-        "views": {
-            name: {**view["network"], **({"method": view["method"]} if "method" in view else {})}
-            for name, view in snapshot.views.items()
-        },
+        "views": snapshot.view_figures,
         "members": members,
         "bridges": [[label.get(a, a), label.get(b, b)] for a, b in snapshot.bridges],
         "gatekeepers": [label.get(g, g) for g in snapshot.gatekeepers],
