@@ -17,6 +17,7 @@ the usual way, which answers 401/404 and renders exactly as before.
 import gzip
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +31,8 @@ from django.utils.http import http_date, parse_etags
 
 from networks.selectors import SnapshotReader, snapshot_reader
 from weaver.celery import app as celery_app
+
+log = logging.getLogger(__name__)
 
 KEY_VERSION = 1
 COMPRESS_FROM = 1024  # bytes; smaller bodies are stored as they are
@@ -48,7 +51,11 @@ class CachedRead:
         """304, or the stored bytes, or None when they are still to be rendered."""
         if self.etag in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
             return self._headed(HttpResponseNotModified())
-        stored = cache.get(self.key)
+        try:
+            stored = cache.get(self.key)
+        except Exception:  # the cache is a shortcut: down, the answer is rendered as if never kept
+            log.warning("cache unreachable; rendering %s", self.key, exc_info=True)
+            return None
         if stored is None:
             return None
         return self._headed(_from_stored(request, stored))
@@ -66,7 +73,10 @@ class CachedRead:
             "gzip": packed,
             "body": gzip.compress(body, compresslevel=6, mtime=0) if packed else body,
         }
-        cache.set(self.key, stored, settings.WEAVER_READ_CACHE_SECONDS)
+        try:
+            cache.set(self.key, stored, settings.WEAVER_READ_CACHE_SECONDS)
+        except Exception:
+            log.warning("cache unreachable; %s not kept", self.key, exc_info=True)
         return self._headed(response)
 
     def _headed(self, response: HttpResponse) -> HttpResponse:

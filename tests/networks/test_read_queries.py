@@ -11,9 +11,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from networks import snapshots
+from networks import cached_reads, snapshots
 from networks.models import Member, NetworkRole, Relationship, Role, Snapshot
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, RelationshipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +172,33 @@ def test_the_health_page_reads_the_current_snapshot_once_without_its_large_parts
     assert len(current) == 1
     assert not [sql for sql in snapshot_reads if '"views"' in sql or '"bridges"' in sql]
     assert len(queries.captured_queries) <= 9
+
+
+def test_the_maps_data_is_kept_and_served_after_two_queries_until_a_tie_changes(
+    client, alice, network, history, real_broker
+):
+    client.login(username="alice", password=PASSWORD)
+    url = reverse("networks:map-data", kwargs={"slug": "healthy-valleys"}) + "?view=all"
+    _, rendered = count(client, url)
+    queries, stored = count(client, url, HTTP_ACCEPT_ENCODING="gzip")
+    assert queries == 2 and stored["Content-Encoding"] == "gzip"
+    assert gzip.decompress(stored.content) == rendered.content
+    a, b = Member.objects.filter(network=network).order_by("id")[:2]
+    RelationshipFactory(
+        network=network, source=a, target=b, kind="mentors", strength=5
+    )  # recorded in history
+    edges = client.get(url).json()["edges"]
+    assert [min(a.pk, b.pk), max(a.pk, b.pk), 5] in edges
+
+
+def test_reads_are_rendered_as_usual_when_the_cache_is_down(token_client, history, real_broker, monkeypatch):
+    class Down:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("cache down")
+
+        set = get
+
+    monkeypatch.setattr(cached_reads, "cache", Down())
+    for _ in range(2):
+        response = token_client.get(f"{BASE}/metrics/")
+        assert response.status_code == 200 and response.json()["snapshot"] == history.pk
