@@ -349,12 +349,15 @@ def serve(members: int, rebuild: bool, seconds: int) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        deadline = time.monotonic() + 180  # a busy machine starts 4 workers slowly
+        while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
+                urllib.request.urlopen(base + "/healthz", timeout=2)
                 break
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.5)
+        else:
+            raise SystemExit("gunicorn did not answer /healthz within 3 minutes")
         api_base = f"{base}/api/v1/networks/{SERVED_SLUG}"
         reads = [
             ("metrics/", f"{api_base}/metrics/", api),
@@ -376,7 +379,8 @@ def serve(members: int, rebuild: bool, seconds: int) -> None:
             ("Health page (session)", f"{base}/networks/{SERVED_SLUG}/dashboard/", session),
         ]
         # Each worker imports the URLconf (and with it networkx, igraph, scipy) on its first request.
-        _wrk(reads[0][1], 3, reads[0][2])
+        _wrk(reads[0][1], 5, reads[0][2])
+        _wrk(base + "/healthz", 3, {})
         print(
             f"\nwrk -t2 -c8 -d{seconds}s, gunicorn 4 sync workers, {members:,} members, {HISTORY} snapshots"
         )
