@@ -41,6 +41,7 @@ from funds.permissions import get_round
 from networks import permissions
 from networks.forms import add_service_errors
 from networks.models import Member, Network, Tag
+from weaver.lib.csp import allow_inline_styles_of
 
 
 def _context(request, network: Network, cluster: LearningCluster | None = None, **extra) -> dict:
@@ -496,6 +497,8 @@ def handbook_download(request, slug, pk, fmt):
         )
     else:
         response = HttpResponse(handbook_html(cluster=cluster), content_type="text/html; charset=utf-8")
+        # The file keeps its own <style> so that it reads well saved and opened offline.
+        allow_inline_styles_of(response)
     disposition = "attachment" if request.GET.get("download") or fmt == "md" else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
