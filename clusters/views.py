@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clusters import permissions as cluster_permissions
 from clusters import services
@@ -66,6 +66,7 @@ def _warn(request, warnings) -> None:
 
 
 @login_required
+@require_safe
 def cluster_list(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     clusters = (
@@ -130,6 +131,7 @@ def cluster_create(request, slug):
 
 
 @login_required
+@require_safe
 def cluster_detail(request, slug, pk):
     network, cluster = _cluster(request, slug, pk)
     context = _context(
@@ -393,6 +395,7 @@ def _live_context(request, network, cluster, peer_assist, **extra):
 
 
 @login_required
+@require_safe
 def peer_assist_live(request, slug, pk, pa_pk):
     """The facilitator's page for running a peer assist: the challenge on top, quick capture below."""
     network, cluster = _cluster(request, slug, pk)
@@ -488,6 +491,7 @@ def lesson_list(request, slug, pk):
 
 
 @login_required
+@require_safe
 def handbook_download(request, slug, pk, fmt):
     _network, cluster = _cluster(request, slug, pk)
     filename = handbook_filename(cluster, fmt)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import require_http_methods
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
@@ -12,6 +13,12 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Django's view checks the link before the method, so it would answer any method with the page.
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        require_http_methods(["GET", "POST"])(auth_views.PasswordResetConfirmView.as_view()),
+        name="password_reset_confirm",
+    ),
     # Password reset and first-time password setting (the access e-mail links here).
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
