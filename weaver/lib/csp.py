@@ -7,7 +7,7 @@ import re
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from csp.middleware import PolicyParts
 
-# The browsable API, Swagger UI and ReDoc are third-party pages that style with inline <style>
+# The browsable API and Swagger UI are third-party pages that style with inline <style>
 # blocks and style attributes; scripts stay as strict as everywhere else.
 THIRD_PARTY_UI_PREFIXES = ("/api/",)
 THIRD_PARTY_UI_UPDATE = {"style-src": ["'unsafe-inline'"]}
