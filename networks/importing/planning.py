@@ -5,6 +5,7 @@ ends and its type; A–B and B–A are the same tie unless both say they are dir
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -171,10 +172,16 @@ def _load_existing(network: Network) -> list[_Node]:
     return list(nodes.values())
 
 
+# Planning reports its progress every this many rows.
+PROGRESS_EVERY = 2000
+
+
 class _Planner:
-    def __init__(self, network: Network, read: ReadResult) -> None:
+    def __init__(self, network: Network, read: ReadResult, progress: Callable[[int], None] | None) -> None:
         self.network = network
         self.read = read
+        self.progress = progress
+        self.rows_done = 0
         self.problems = _Problems()
         self.plan = ImportPlan(network=network, names=read.names)
         self.existing = _load_existing(network)
@@ -184,6 +191,11 @@ class _Planner:
         self.by_label: dict[str, list[_Node]] = defaultdict(list)
         self.bad_refs: dict[str, int] = {}
         self.today = timezone.localdate()
+
+    def _row_done(self) -> None:
+        self.rows_done += 1
+        if self.progress is not None and self.rows_done % PROGRESS_EVERY == 0:
+            self.progress(self.rows_done)
 
     def run(self) -> ImportPlan:
         for bad in self.read.bad_rows:
@@ -222,6 +234,7 @@ class _Planner:
         sheet = table.sheet
 
         for line, cells in table.rows:
+            self._row_done()
             reasons: list[str] = []
             label = (table.cell(cells, "label") or "").strip()
             raw_kind = (table.cell(cells, "type") or "").strip()
@@ -400,6 +413,7 @@ class _Planner:
         sheet = table.sheet
         unchanged = 0
         for line, cells in table.rows:
+            self._row_done()
             reasons = []
             ends = []
             for column, title in (("from", "From"), ("to", "To")):
@@ -493,9 +507,14 @@ class _Planner:
         self.plan.ties_unchanged = unchanged
 
 
-def import_plan(*, network: Network, read: ReadResult) -> ImportPlan:
-    """What importing these tables into the network would change; reads only, never writes."""
-    return _Planner(network, read).run()
+def import_plan(
+    *, network: Network, read: ReadResult, progress: Callable[[int], None] | None = None
+) -> ImportPlan:
+    """What importing these tables into the network would change; reads only, never writes.
+
+    `progress`, if given, is called with the number of rows planned so far, now and then.
+    """
+    return _Planner(network, read, progress).run()
 
 
 def import_preview(*, network: Network, files: list[SourceFile]) -> ImportPlan:

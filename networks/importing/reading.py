@@ -131,6 +131,11 @@ class ReadResult:
     bad_rows: list[BadRow] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
 
+    @property
+    def row_count(self) -> int:
+        """Data rows (members and ties), the unit of an import's progress and of its row limit."""
+        return sum(len(table.rows) for table in (self.members, self.ties) if table is not None)
+
 
 # Reading ---------------------------------------------------------------------------------------
 
@@ -502,6 +507,16 @@ def read_files(files: list[SourceFile]) -> ReadResult:
             if not table.has(column):
                 label = {"label": "“Label” (or “Name”)", "from": "“From”", "to": "“To”"}[column]
                 result.bad_rows.append(BadRow(table.sheet, 1, f"Missing required column {label}."))
+    if result.row_count > settings.WEAVER_IMPORT_MAX_ROWS:
+        result.bad_rows.append(
+            BadRow(
+                ", ".join(result.names),
+                None,
+                f"The upload has {result.row_count:,} rows (members and ties together); the limit is "
+                f"{settings.WEAVER_IMPORT_MAX_ROWS:,}. Split it into smaller imports.",
+            )
+        )
+        result.members = result.ties = None  # nothing more to say about rows that will not be imported
     if result.members is None and result.ties is None and not result.bad_rows:
         result.bad_rows.append(
             BadRow(", ".join(result.names) or "upload", None, "There is nothing to import.")
