@@ -6,12 +6,15 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from weaver.lib.limits import capped
+
 
 class Network(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     purpose = models.TextField(
-        help_text="The common purpose that holds this network together, in a sentence or two."
+        validators=capped("Purpose"),
+        help_text="The common purpose that holds this network together, in a sentence or two.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -97,7 +100,7 @@ class Member(models.Model):
     community = models.CharField(max_length=120, blank=True, help_text="Community or place.")
     location = models.CharField(max_length=120, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="members")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=capped("Description"))
     joined_on = models.DateField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     user = models.ForeignKey(
@@ -180,7 +183,7 @@ class Relationship(models.Model):
     provenance_detail = models.CharField(
         max_length=200, blank=True, help_text="Where it came from, e.g. the fund round or cluster."
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=capped("Notes"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

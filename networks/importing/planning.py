@@ -23,6 +23,8 @@ from networks.importing.reading import (
     read_files,
 )
 from networks.models import Member, Network, Relationship, Tag
+from weaver.lib import limits
+from weaver.lib.limits import too_long_message
 
 MEMBER_KINDS = {
     "person": Member.Kind.PERSON,
@@ -247,9 +249,9 @@ class _Planner:
             if not label:
                 reasons.append("The label (name) is empty.")
             elif len(label) > _LENGTHS["label"]:
-                reasons.append(f"The label is longer than {_LENGTHS['label']} characters.")
+                reasons.append(too_long_message("Label", len(label), _LENGTHS["label"]))
             if len(email) > _LENGTHS["email"]:
-                reasons.append(f"The email is longer than {_LENGTHS['email']} characters.")
+                reasons.append(too_long_message("Email", len(email), _LENGTHS["email"]))
                 email = ""
             elif email:
                 try:
@@ -262,8 +264,10 @@ class _Planner:
                 value = table.cell(cells, column)
                 values[column] = value.strip() if value is not None else None
                 if value is not None and len(values[column]) > _LENGTHS[column]:
-                    reasons.append(f"{column.title()} is longer than {_LENGTHS[column]} characters.")
-            values["description"] = table.cell(cells, "description")
+                    reasons.append(too_long_message(column.title(), len(values[column]), _LENGTHS[column]))
+            description = values["description"] = table.cell(cells, "description")
+            if description is not None and len(description) > limits.DESCRIPTION:
+                reasons.append(too_long_message("Description", len(description), limits.DESCRIPTION))
             raw_tags = table.cell(cells, "tags")
             tags = _split_list(raw_tags) if raw_tags is not None else None
             for tag in tags or ():
@@ -429,7 +433,7 @@ class _Planner:
             source, target = ends
             kind = (table.cell(cells, "type") or "").strip().lower() or "knows"
             if len(kind) > _LENGTHS["type"]:
-                reasons.append(f"Type is longer than {_LENGTHS['type']} characters.")
+                reasons.append(too_long_message("Type", len(kind), _LENGTHS["type"]))
             strength = None
             raw_strength = (table.cell(cells, "strength") or "").strip()
             if raw_strength:
