@@ -185,6 +185,8 @@ def import_batch_confirm(*, user, batch: ImportBatch) -> ImportBatch:
                 return current
             if current.status in (ImportBatch.Status.UPLOADED, ImportBatch.Status.PREVIEWING):
                 raise ValidationError("This import is still being checked; confirm it once it is ready.")
+            if current.status == ImportBatch.Status.FAILED:
+                raise ValidationError("This import did not finish; upload the file again.")
             raise ValidationError("This import has problems and cannot be applied; upload a corrected file.")
         _send_on_commit("apply_import", batch.pk)
     return current
@@ -210,7 +212,7 @@ def import_batch_apply(*, batch_id: int) -> ImportBatch | None:
                 return ImportBatch.objects.get(pk=batch_id)
             report(CHECKING, 0, read.row_count, force=True)
             plan = import_run(user=batch.confirmed_by, network=batch.network, read=read, progress=report)
-            ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.CONFIRMING).update(
+            finished = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.CONFIRMING).update(
                 status=ImportBatch.Status.APPLIED if plan.is_valid else ImportBatch.Status.REJECTED,
                 summary=plan.summary(),
                 error="" if plan.is_valid else CHANGED_SINCE_PREVIEW,
@@ -220,6 +222,9 @@ def import_batch_apply(*, batch_id: int) -> ImportBatch | None:
                 rows_total=read.row_count,
                 updated_at=timezone.now(),
             )
+            if not finished:
+                # The reconciler gave up on this batch meanwhile: its page says nothing was imported.
+                transaction.set_rollback(True)
     except ValidationError as exc:
         _fail(batch_id, ImportBatch.Status.CONFIRMING, " ".join(exc.messages))
     except Exception as exc:

@@ -286,3 +286,25 @@ def test_progress_written_during_the_confirm_is_seen_by_other_sessions_before_it
     assert {members for *_, members in seen} == {0}  # nothing visible before the commit
     assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.APPLIED
     assert Member.objects.filter(network=network).count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_apply_that_finishes_after_the_reconciler_gave_up_writes_nothing(network, alice, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a second session writing while the apply's transaction is open")
+    batch = import_batch_create(user=alice, network=network, files=kumu_files())
+    real_run = batches.import_run
+
+    def run_then_reconciler_gives_up(**kwargs):
+        plan = real_run(**kwargs)
+        reconciler = connection.copy()
+        with reconciler.cursor() as cursor:
+            cursor.execute("UPDATE networks_importbatch SET status = 'failed' WHERE id = %s", [batch.pk])
+        reconciler.close()
+        return plan
+
+    monkeypatch.setattr(batches, "import_run", run_then_reconciler_gives_up)
+    import_batch_confirm(user=alice, batch=batch)
+
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.FAILED
+    assert Member.objects.filter(network=network).count() == 0
