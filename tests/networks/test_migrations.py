@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE, AFTER = ("networks", "0004_member_view_metrics"), ("networks", "0005_snapshot_small_rows")
+BEFORE, AFTER = ("networks", "0006_text_length_caps"), ("networks", "0007_snapshot_small_rows")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -51,7 +51,7 @@ def join_views(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("networks", "0004_member_view_metrics"),
+        ("networks", "0006_text_length_caps"),
     ]
 
     operations = [
