@@ -51,6 +51,26 @@ def network_create(*, user, name: str, slug: str, purpose: str) -> Network:
     return network
 
 
+@transaction.atomic
+def network_get_or_create(*, user, slug: str, name: str, purpose: str) -> tuple[Network, bool]:
+    """The network with this slug, created (its creator its first coordinator) if new; safe under races."""
+    network = Network.objects.filter(slug=slug).first()
+    if network is not None:
+        return network, False
+    network = Network(name=name, slug=slug, purpose=purpose)
+    # The unique slug is checked by the insert itself: a look-up first would race with other creators.
+    network.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            network.save()
+    except IntegrityError:
+        # A concurrent creator inserted it first; its commit made the row visible to this statement.
+        return Network.objects.get(slug=slug), False
+    if user is not None and user.is_authenticated:
+        NetworkRole.objects.create(network=network, user=user, role=Role.COORDINATOR)
+    return network, True
+
+
 def role_grant(*, network: Network, user, role: str) -> NetworkRole:
     """Give a user a role in a network (idempotent), linking them to the person with their e-mail."""
     if role not in Role.values:
