@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from networks import emails
 from networks.importing.reading import LIST_SEPARATOR
 from networks.models import Member, Network, NetworkRole, Relationship, Role, SuggestionDecision, Tag
+from weaver.lib.enqueue import enqueue_on_commit
 
 UNSET = object()
 
@@ -540,7 +541,7 @@ def access_set(*, user, network: Network, member: Member, roles: Iterable[str]) 
     if added and not current:
         from networks.tasks import send_access_invitation
 
-        send_access_invitation.delay_on_commit(account.pk, network.pk, getattr(user, "pk", None))
+        enqueue_on_commit(send_access_invitation, account.pk, network.pk, getattr(user, "pk", None))
     return AccessChange(account=account, created=created, added=added, removed=removed)
 
 

@@ -26,6 +26,7 @@ from networks import metrics
 from networks.layout import layout
 from networks.models import MemberMetric, MemberViewMetric, Network, Snapshot, SuggestionDecision
 from networks.selectors import network_graph_rows
+from weaver.lib.enqueue import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class NetworkBusy(Exception):
 def _enqueue(snapshot_id: int, countdown: float = 0) -> None:
     from networks.tasks import compute_snapshot
 
-    compute_snapshot.apply_async_on_commit((snapshot_id,), countdown=countdown)
+    enqueue_on_commit(compute_snapshot, snapshot_id, countdown=countdown)
 
 
 def _in_process() -> bool:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "template_partials",
     "crispy_forms",
     "crispy_bootstrap5",
+    "weaver",
     "accounts",
     "networks",
     "funds",
