@@ -18,9 +18,8 @@ def free_port() -> int:
 
 
 def _reset_pools() -> None:
-    # Celery keeps its connection and producer pools for the URL it first used.
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Celery keeps its connection and producer pools for the URL it first used; kombu shares pools between
+    # equal connections, so the old ones are dropped, not closed.
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -72,3 +71,16 @@ class PrivateRedis:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+def assert_answered_and_kept(response, *, sends: str | None, before: set[int]) -> None:
+    """The write answered 2xx/3xx; the task it sends, if any, was kept to send again (the broker was down)."""
+    from weaver.models import UnsentTask
+
+    assert response.status_code < 400, response.content[:500]
+    kept = UnsentTask.objects.exclude(pk__in=before)
+    if sends is None:
+        assert not kept.exists()
+    else:
+        row = kept.get(name=sends)
+        assert row.sent_at is None and "Error" in row.error

@@ -48,6 +48,7 @@ def _send(task, args: list, kwargs: dict, countdown: float) -> None:
 
 def unsent_tasks_resend(*, limit: int = 500) -> int:
     """Send the kept tasks again, oldest first, stopping at the first failure; returns how many were sent."""
+    current_app.loader.import_default_modules()  # every app's tasks registered, outside a worker too
     sent = 0
     now = timezone.now()
     with transaction.atomic():
