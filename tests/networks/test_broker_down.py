@@ -168,3 +168,7 @@ def test_a_network_write_answers_once_saved_while_the_broker_is_down(
 
     assert_answered_and_kept(response, sends=sends, before=before)
     assert saved(network, ana, ben, tie)
+    if sends == COMPUTE and write.startswith("API"):
+        # The answer says the metrics update is pending, and where to follow it.
+        queued = Snapshot.objects.get(network=network, status="queued")
+        assert response["Weaver-Metrics-Pending"].endswith(f"{API}/snapshots/{queued.pk}/")
