@@ -97,3 +97,27 @@ def test_deciding_a_round_that_ties_its_partners_answers_once_saved_while_the_br
     assert_answered_and_kept(response, sends=COMPUTE, before=before)
     assert Round.objects.get(pk=open_round.pk).status == "decided"
     assert Relationship.objects.filter(network=network, kind="collaboration").count() == 3
+
+
+@pytest.mark.parametrize("over", ["api", "page"])
+def test_a_recusal_that_reassigns_answers_once_saved_while_the_broker_is_down(
+    over, network, alice, open_round, submitted, broker_down
+):
+    make_reviewer(rnd=open_round, coordinator=alice, network=network, name="sam", community="D")
+    services.round_update(user=alice, round=open_round, reviews_per_proposal=1, max_per_reviewer=1)
+    _in_review(alice, open_round)
+    services.reviewers_assign(user=alice, round=open_round)
+    assignment = ReviewAssignment.objects.get()
+    before = set(UnsentTask.objects.values_list("pk", flat=True))
+    reviewer = assignment.reviewer.user
+    if over == "api":
+        client = APIClient(raise_request_exception=False)
+        client.force_authenticate(reviewer)
+        response = client.post(f"{API}/reviews/{assignment.pk}/recuse/", {"reason": "I know Bob"})
+    else:
+        client = Client(raise_request_exception=False)
+        client.force_login(reviewer)
+        response = client.post(_page("review-recuse", network, assignment.pk), {"reason": "I know Bob"})
+    assert_answered_and_kept(response, sends=EMAILS, before=before)
+    assert ReviewAssignment.objects.get(pk=assignment.pk).status == "recused"
+    assert ReviewAssignment.objects.filter(status="assigned").exclude(pk=assignment.pk).exists()
