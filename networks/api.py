@@ -7,6 +7,7 @@ Request bodies are JSON only: DRF's form parsers quietly read a garbled body as 
 """
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -144,6 +145,9 @@ class NetworkViewSet(
             )
 
 
+METRICS_PENDING_HEADER = "Weaver-Metrics-Pending"
+
+
 @extend_schema(parameters=[NETWORK_SLUG])
 class NetworkScopedViewSet(viewsets.GenericViewSet):
     """Base for everything under /networks/{network_slug}/: one network, resolved once, scoping all."""
@@ -169,6 +173,20 @@ class NetworkScopedViewSet(viewsets.GenericViewSet):
         if not self.is_schema_view:
             context["network"] = self.network
         return context
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method not in SAFE_METHODS and response.status_code < 300 and "network" in self.__dict__:
+            # The write is saved; its metrics are recomputed in the background (even if the broker was
+            # down a moment: the snapshot row waits for it). Tell the client where to follow that.
+            pending = selectors.snapshot_pending(network=self.network)
+            if pending is not None:
+                response[METRICS_PENDING_HEADER] = request.build_absolute_uri(
+                    reverse(
+                        "api-snapshot-detail", kwargs={"network_slug": self.network.slug, "pk": pending.pk}
+                    )
+                )
+        return response
 
     def get_object(self):
         # Detail lookups ignore list filters: a stray ?member=x must not turn a retrieve into a 400.

@@ -42,7 +42,7 @@ from networks.serializers_metrics import (
     SuggestionQuerySerializer,
     SuggestionSerializer,
 )
-from networks.snapshots import snapshot_request, snapshot_resume
+from networks.snapshots import snapshot_request, snapshot_resume, snapshot_worker_lost
 from weaver.lib.api import service_errors
 
 NO_SNAPSHOT = (
@@ -137,15 +137,23 @@ SUMMARY_COLUMNS = [
     "started_at",
     "finished_at",
     "figures",
+    "heartbeat_at",
 ]
+
+WORKER_LOST_STAGE = "worker lost, retrying"
 
 
 def _summary(row: dict, request, network: Network) -> dict:
     """A snapshot row (from .values(*SUMMARY_COLUMNS)) as SnapshotSerializer's shape."""
     done = row["status"] == Snapshot.Status.DONE
     figures = row.pop("figures")
+    lost = snapshot_worker_lost(
+        network_id=network.pk, status=row["status"], heartbeat_at=row.pop("heartbeat_at")
+    )
     return {
         **row,
+        "worker_lost": lost,
+        "stage": WORKER_LOST_STAGE if lost else row["stage"],
         "url": _snapshot_url(request, network, row["id"]),
         "figures": {name: figures.get(name) for name in KEY_FIGURES} if done else None,
     }

@@ -284,7 +284,10 @@ class SnapshotSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="Poll this address to follow the computation.")
     status = serializers.ChoiceField(choices=Snapshot.Status.choices)
     progress = serializers.IntegerField(help_text="0–100.")
-    stage = serializers.CharField(allow_blank=True)
+    stage = serializers.CharField(allow_blank=True, help_text="What it is doing; “worker lost, retrying”.")
+    worker_lost = serializers.BooleanField(
+        help_text="Running, but the worker computing it stopped answering: it is being sent to another."
+    )
     trigger = serializers.ChoiceField(choices=Snapshot.Trigger.choices)
     error = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()

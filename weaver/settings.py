@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "weaver",
     "accounts",
     "networks",
     "funds",
@@ -223,6 +224,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Edits within this window are gathered into one metrics computation.
 WEAVER_SNAPSHOT_DEBOUNCE_SECONDS = env_int("WEAVER_SNAPSHOT_DEBOUNCE_SECONDS", 60, minimum=0)
+# A running snapshot's worker touches its row this often; silent for WORKER_LOST seconds (and no longer
+# holding the network's lock), it is taken for gone and the reconciler sends the snapshot again.
+WEAVER_SNAPSHOT_HEARTBEAT_SECONDS = env_int("WEAVER_SNAPSHOT_HEARTBEAT_SECONDS", 10, minimum=1)
+WEAVER_SNAPSHOT_WORKER_LOST_SECONDS = env_int("WEAVER_SNAPSHOT_WORKER_LOST_SECONDS", 60, minimum=2)
+if WEAVER_SNAPSHOT_WORKER_LOST_SECONDS <= 2 * WEAVER_SNAPSHOT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "WEAVER_SNAPSHOT_WORKER_LOST_SECONDS must be more than twice WEAVER_SNAPSHOT_HEARTBEAT_SECONDS"
+    )
 CELERY_TIMEZONE = TIME_ZONE
 
 # Django's cache: reads of done snapshots are rendered once and kept there (networks.cached_reads).
