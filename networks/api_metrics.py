@@ -42,7 +42,7 @@ from networks.serializers_metrics import (
     SuggestionSerializer,
 )
 from networks.snapshots import snapshot_request, snapshot_resume
-from weaver.lib.api import service_errors
+from weaver.lib.api import NoBodySerializer, service_errors
 
 NO_SNAPSHOT = (
     "This network's metrics have not been computed yet. "
@@ -121,6 +121,9 @@ class MetricsViewSet(SnapshotReadingViewSet):
     """The latest computed figures of a network, and the recompute action."""
 
     filter_backends: list = []
+
+    def get_serializer_class(self):
+        return MetricsSerializer if self.action == "summary" else NoBodySerializer
 
     @extend_schema(
         summary="The network's latest metrics",

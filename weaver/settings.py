@@ -207,7 +207,12 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "weaver.lib.api.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "weaver.lib.api.Pagination",
+    "DEFAULT_METADATA_CLASS": "weaver.lib.api.Metadata",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",

@@ -9,9 +9,11 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.urls import reverse
 from django.views.defaults import page_not_found
-from rest_framework import parsers
+from rest_framework import parsers, renderers, serializers
 from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 
@@ -24,6 +26,40 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply.") from None
+
+
+class Metadata(SimpleMetadata):
+    """OPTIONS answers what a view is, renders and parses; its fields are in the OpenAPI schema.
+
+    DRF's default also describes "the" serializer of POST and PUT, which a viewset with actions
+    does not have (a 500 on metrics/recompute/) or gets wrong (proposals' submit takes no body).
+    """
+
+    def determine_metadata(self, request, view):
+        return {
+            "name": view.get_view_name(),
+            "description": view.get_view_description(),
+            "renders": [renderer.media_type for renderer in view.renderer_classes],
+            "parses": [parser.media_type for parser in view.parser_classes],
+            "schema": request.build_absolute_uri(reverse("api-schema")),
+        }
+
+
+class NoBodySerializer(serializers.Serializer):
+    """The request of an action that takes no body (metrics/recompute/): what OPTIONS and forms show."""
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's HTML pages for the API, asking a view for its queryset only when it has filters to show.
+
+    DRF asks every list for a queryset to build its filter form, so a view that reads stored JSON
+    (suggestions/) and has no filter backends failed with a 500 when a browser asked for HTML.
+    """
+
+    def get_filter_form(self, data, view, request):
+        if not getattr(view, "filter_backends", None):
+            return None
+        return super().get_filter_form(data, view, request)
 
 
 class Pagination(PageNumberPagination):
