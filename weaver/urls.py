@@ -25,4 +25,8 @@ urlpatterns = [
     path("networks/<slug:slug>/funds/", include("funds.urls")),
 ]
 
+# JSON in the API's error shape under /api/, Django's pages elsewhere.
+handler400 = "weaver.lib.api.handler400"
+handler403 = "weaver.lib.api.handler403"
 handler404 = "weaver.lib.api.handler404"
+handler500 = "weaver.lib.api.handler500"

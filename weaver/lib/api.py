@@ -10,7 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.urls import reverse
-from django.views.defaults import page_not_found
+from django.views import defaults
 from rest_framework import parsers, renderers, serializers
 from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 from rest_framework.metadata import SimpleMetadata
@@ -130,14 +130,42 @@ def service_errors() -> Iterator[None]:
         raise api_validation_error(exc) from exc
 
 
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def api_error_response(*, status: int, code: str, detail: str) -> JsonResponse:
+    """An error in drf-standardized-errors' shape (the one the schema documents), for answers outside DRF."""
+    kind = "server_error" if status >= 500 else "client_error"
+    error = {"code": code, "detail": detail, "attr": None}
+    return JsonResponse({"type": kind, "errors": [error]}, status=status)
+
+
+def handler400(request, exception):
+    """A request Django refuses before any view (a bad Host, too many fields): JSON under /api/."""
+    if _is_api(request):
+        return api_error_response(status=400, code="parse_error", detail="Bad request.")
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request, exception):
+    if _is_api(request):
+        detail = "You do not have permission to perform this action."
+        return api_error_response(status=403, code="permission_denied", detail=detail)
+    return defaults.permission_denied(request, exception)
+
+
 def handler404(request, exception):
     """404 for any unmatched address: JSON in the API's error shape under /api/, the usual page elsewhere."""
-    if request.path_info.startswith("/api/"):
-        return JsonResponse(
-            {"type": "client_error", "errors": [{"code": "not_found", "detail": "Not found.", "attr": None}]},
-            status=404,
-        )
-    return page_not_found(request, exception)
+    if _is_api(request):
+        return api_error_response(status=404, code="not_found", detail="Not found.")
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request):
+    if _is_api(request):
+        return api_error_response(status=500, code="error", detail="Server Error (500)")
+    return defaults.server_error(request)
 
 
 def schema_list_index_attrs(result, generator, request, public):
