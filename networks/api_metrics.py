@@ -297,7 +297,7 @@ class SuggestionViewSet(SnapshotReadingViewSet):
         params = self.get_serializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        with service_errors():
+        with service_errors(params):
             tie = services.suggestion_accept(
                 user=request.user,
                 network=self.network,
@@ -314,7 +314,7 @@ class SuggestionViewSet(SnapshotReadingViewSet):
         params = self.get_serializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        with service_errors():
+        with service_errors(params):
             decision = services.suggestion_dismiss(
                 user=request.user,
                 network=self.network,

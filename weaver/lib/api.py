@@ -1,7 +1,8 @@
 """Shared REST API plumbing: pagination, service errors as 400 responses, JSON 404s under /api/."""
 
+import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import django_filters
@@ -45,7 +46,61 @@ class Metadata(SimpleMetadata):
         }
 
 
-class NoBodySerializer(serializers.Serializer):
+NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+FORM_ONLY_FIELDS = {"csrfmiddlewaretoken"}  # sent by HTML forms (the browsable API), never data
+
+
+class StrictFieldsMixin:
+    """A serializer that refuses input fields it does not know, with a 400 naming each of them.
+
+    DRF ignores unknown fields, so a typo (`{"commnity": …}`) answered 200 and changed nothing.
+    Read-only fields a client echoes back from a GET are accepted and ignored when their value is the
+    one the API sent; a changed value is refused (it would be silently ignored otherwise). Errors are
+    non-field errors with code `unknown_field` or `read_only`, as the schema documents for every write.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = self.input_field_errors(data)
+            if errors:
+                raise ValidationError({NON_FIELD: errors})
+        return super().to_internal_value(data)
+
+    def input_field_errors(self, data: Mapping) -> list[ErrorDetail]:
+        writable = [name for name, field in self.fields.items() if not field.read_only]
+        errors, current = [], None
+        for name in data:
+            if name in writable or name in FORM_ONLY_FIELDS:
+                continue
+            field = self.fields.get(name)
+            shown = name[:60]
+            if field is None:
+                close = difflib.get_close_matches(name, writable, n=1)
+                hint = f" Did you mean “{close[0]}”?" if close else ""
+                message = (
+                    f"Unknown field “{shown}”.{hint} Fields you can send: {', '.join(writable) or 'none'}."
+                )
+                errors.append(ErrorDetail(message, code="unknown_field"))
+                continue
+            if self.instance is None or self.parent is not None:
+                continue  # nothing to compare with (a creation, or a nested item): ignored, as DRF does
+            if current is None:
+                current = self.to_representation(self.instance)
+            if data[name] != current.get(name):
+                message = f"“{shown}” is read-only: send it unchanged or leave it out."
+                errors.append(ErrorDetail(message, code="read_only"))
+        return errors
+
+
+class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
+    pass
+
+
+class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    pass
+
+
+class NoBodySerializer(StrictSerializer):
     """The request of an action that takes no body (metrics/recompute/): what OPTIONS and forms show."""
 
 
@@ -103,31 +158,36 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-def api_validation_error(exc: DjangoValidationError) -> ValidationError:
-    """The DRF 400 equivalent of a Django ValidationError raised by a service, field by field."""
-    if hasattr(exc, "error_dict"):
-        detail = {
-            (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): [
-                ErrorDetail(message, code="invalid") for message in DjangoValidationError(errors).messages
-            ]
-            for field, errors in exc.error_dict.items()
-        }
-    else:
-        detail = {
-            api_settings.NON_FIELD_ERRORS_KEY: [
-                ErrorDetail(message, code="invalid") for message in exc.messages
-            ]
-        }
+def api_validation_error(exc: DjangoValidationError, fields=frozenset()) -> ValidationError:
+    """The DRF 400 equivalent of a Django ValidationError raised by a service, field by field.
+
+    A service names the model's fields; those that are not among the request's `fields` (the round of a
+    proposal being declined) become non-field errors, so that every error names what the client sent,
+    as the schema documents.
+    """
+    detail: dict[str, list[ErrorDetail]] = {}
+    items = exc.error_dict.items() if hasattr(exc, "error_dict") else [(NON_FIELD_ERRORS, exc.error_list)]
+    for field, errors in items:
+        key = field if field in fields else NON_FIELD
+        detail.setdefault(key, []).extend(
+            ErrorDetail(message, code="invalid") for message in DjangoValidationError(errors).messages
+        )
     return ValidationError(detail)
 
 
 @contextmanager
-def service_errors() -> Iterator[None]:
-    """Run a service call so that its validation errors answer 400 instead of 500."""
+def service_errors(serializer: serializers.BaseSerializer | None = None, *, fields=()) -> Iterator[None]:
+    """Run a service call so that its validation errors answer 400 instead of 500.
+
+    Pass the serializer that read the request (or the `fields` a body-less action's errors are
+    documented on), so that errors on those fields stay on them; the others become non-field errors.
+    """
+    if serializer is not None:
+        fields = [*fields, *(name for name, field in serializer.fields.items() if not field.read_only)]
     try:
         yield
     except DjangoValidationError as exc:
-        raise api_validation_error(exc) from exc
+        raise api_validation_error(exc, frozenset(fields)) from exc
 
 
 def _is_api(request) -> bool:
