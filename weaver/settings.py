@@ -219,6 +219,7 @@ REST_FRAMEWORK = {
     # The API reads JSON bodies only (networks.api); test clients send JSON unless told otherwise.
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+DRF_STANDARDIZED_ERRORS = {"EXCEPTION_HANDLER_CLASS": "weaver.lib.errors.ExceptionHandler"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Weaver API",
     "DESCRIPTION": "Network weaving for improvement networks: members, ties, metrics, funds, clusters.",

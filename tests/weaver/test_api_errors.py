@@ -4,7 +4,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import path
+from rest_framework.test import APIClient
 
+from funds.services import fund_create
+from tests.factories import MemberFactory
+from tests.funds.conftest import make_round, submit_proposal
 from weaver import urls as weaver_urls
 
 
@@ -84,3 +88,17 @@ def test_a_request_django_refuses_before_any_view_is_a_json_400_under_api(client
     assert_api_error(client.get("/api/v1/networks/", HTTP_HOST="evil.example"), 400, "parse_error")
     page = client.get("/networks/", HTTP_HOST="evil.example")
     assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_a_403_from_a_service_says_why(network, alice, bob):
+    fund = fund_create(user=alice, network=network, name="Valley Fund")
+    lead = MemberFactory(network=network, name="Bob Lead", user=bob)
+    draft = submit_proposal(
+        rnd=make_round(user=alice, fund=fund), user=bob, lead=lead, partners=[], submit=False
+    )
+    client = APIClient()
+    client.force_authenticate(alice)
+    response = client.post(f"/api/v1/networks/{network.slug}/proposals/{draft.pk}/submit/")
+    assert_api_error(response, 403, "permission_denied")
+    assert response.json()["errors"][0]["detail"] == "Only the applicant can submit this proposal."
