@@ -115,6 +115,7 @@ class ClusterScopedViewSet(NetworkScopedViewSet):
 @extend_schema(tags=["clusters"])
 @extend_validation_errors(["invalid"], field_name="non_field_errors", actions=[*WRITES, "participants"])
 @extend_validation_errors(["invalid"], field_name="as", actions=["handbook"], methods=["get"])
+@extend_validation_errors(["required"], field_name="tag", actions=["propose"], methods=["get"])
 @extend_schema_view(
     list=extend_schema(summary="List the clusters you may see (all of them for coordinators)"),
     retrieve=extend_schema(summary="A learning cluster, with its rule warnings"),
@@ -176,6 +177,8 @@ class ClusterViewSet(
         names = [
             n.strip().lower() for n in request.query_params.getlist("tag") if n.strip() and "\x00" not in n
         ]
+        if not names:
+            raise ValidationError({"tag": ["Name at least one strategy tag: ?tag=…"]}, code="required")
         tags = [t for t in Tag.objects.filter(network=self.network) if t.name.lower() in names]
         return Response(
             CandidateSerializer(candidates_propose(network=self.network, tags=tags), many=True).data

@@ -8,7 +8,7 @@ answers as GET without a body, OPTIONS describes the view (weaver.lib.api.Metada
 Each generated request goes in-process to the WSGI app, as one of alice (coordinator), bob (member,
 applicant, in the cluster), rita (reviewer), charlie (another network's coordinator) or nobody, with
 path parameters that are the world's real slug and ids, whatever schemathesis generated, or wild
-values (any unicode text with NUL and slashes, huge and negative numbers). Every built-in check runs;
+values (any unicode text, NUL included, huge and negative numbers). Every built-in check runs;
 a valid request may still break a business rule or belong to someone else, so positive data may be
 answered 400, 401, 403 or 404, never anything else but a 2xx.
 
@@ -30,6 +30,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.parameters import ParameterLocation
 
 from networks.models import Role
 from tests.api_world import api_world
@@ -42,10 +43,10 @@ PERSONAS = ["alice", "bob", "rita", "charlie", None]
 SLUG_PARAMETERS = ("network_slug", "slug")
 # Anything a client could put in a path segment: text with NUL, slashes, dots, emoji; huge numbers.
 WILD = st.one_of(
-    st.text(max_size=24),
+    st.text(min_size=1, max_size=24).filter(lambda text: "/" not in text and text.strip(".")),
     st.integers(min_value=2**31, max_value=10**40).map(str),
     st.integers(max_value=0).map(str),
-    st.sampled_from(["\x00", "..", ".", "%", "%00", "a/b", " ", "1.5", "1e3", "0x1F", "é", "🕸", "-"]),
+    st.sampled_from(["\x00", "%", "%00", " ", "1.5", "1e3", "0x1F", "é", "🕸", "-", "..."]),
 )
 OPTIONS_RESPONSE = {
     "description": "What the view is, renders and parses (weaver.lib.api.Metadata).",
@@ -200,15 +201,18 @@ def real_value(world, path: str, name: str):
     ],
 )
 def test_api_conforms_to_its_schema_and_never_fails(case, data, world, db, app):
-    # Path parameters: mostly the world's real ones (or nearly every request would be a 404), else
-    # what schemathesis made, else anything at all.
+    # Path parameters: where schemathesis made them invalid on purpose, as it made them; otherwise
+    # mostly the world's real ones (or nearly every request would be a 404), else what schemathesis
+    # made, else anything at all that stays one path segment (a "/" or ".." would address another
+    # route, whose answers the checks would hold against this operation's description).
     params = case.path_parameters or {}
-    for name in list(params):
-        choice = data.draw(st.integers(0, 3), label=f"{name} source")
-        if choice <= 1:
-            params[name] = real_value(world, case.operation.path, name)
-        elif choice == 3:
-            params[name] = data.draw(WILD, label=name)
+    if not case.meta.is_negative_at(ParameterLocation.PATH):
+        for name in list(params):
+            choice = data.draw(st.integers(0, 3), label=f"{name} source")
+            if choice <= 1:
+                params[name] = real_value(world, case.operation.path, name)
+            elif choice == 3:
+                params[name] = data.draw(WILD, label=name)
     persona = data.draw(st.sampled_from(PERSONAS), label="persona")
     headers = {"Authorization": f"Token {world.tokens[persona]}"} if persona else {}
     case.call_and_validate(headers=headers)

@@ -41,3 +41,10 @@ def test_a_session_s_attendance_refuses_an_unknown_field(api, cluster):
     assert response.status_code == 400
     [error] = response.json()["errors"]
     assert error["code"] == "unknown_field" and "Did you mean “absent”?" in error["detail"]
+
+
+def test_proposing_candidates_without_a_tag_is_a_400_as_the_schema_says_the_tag_is_required(api):
+    response = api.get(f"{BASE}/clusters/propose/")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["attr"], error["code"]) == ("tag", "required")

@@ -57,7 +57,7 @@ def test_an_unknown_key_in_a_rubric_criterion_is_named_at_its_position(api, fund
             "grant_max": "8000",
             "opens_on": "2026-01-01",
             "closes_on": "2026-02-01",
-            "criteria": [{"name": "Collaboration", "weight": 2}, {"name": "Newness", "wieght": 1}],
+            "criteria": [{"name": "Collaboration", "weight": "2"}, {"name": "Newness", "wieght": "1"}],
         },
     )
     assert codes(response) == [("criteria.1.non_field_errors", "unknown_field")]
@@ -73,3 +73,11 @@ def test_declining_with_a_misspelt_reason_is_a_400_and_the_proposal_stays(
     assert codes(response) == [("non_field_errors", "unknown_field")]
     proposal.refresh_from_db()
     assert proposal.status == "submitted"
+
+
+def test_a_value_of_another_type_than_documented_is_refused_not_coerced(api, open_round):
+    response = api.patch(f"{BASE}/rounds/{open_round.pk}/", {"title": 2026, "budget": 30000})
+    assert sorted(codes(response)) == [("budget", "invalid"), ("title", "invalid")]
+    assert "Expected a string, not a number." in response.json()["errors"][0]["detail"]
+    open_round.refresh_from_db()
+    assert open_round.title == "Spring round"

@@ -69,3 +69,16 @@ def test_an_action_s_body_refuses_unknown_fields_too(api, network):
     assert code == "unknown_field" and "Did you mean “ended_on”?" in detail
     tie.refresh_from_db()
     assert tie.ended_on is None
+
+
+def test_a_number_sent_for_a_text_field_or_text_for_an_id_is_refused(api, network):
+    ana = MemberFactory(network=network, name="Ana", community="North")
+    url = f"/api/v1/networks/{network.slug}/members/{ana.pk}/"
+    response = api.patch(url, {"community": 7, "organisations": ["1"], "tags": ["a", 2]})
+    assert {attr: code for attr, code, _ in errors(response)} == {
+        "community": "invalid",
+        "organisations": "not_a_list",
+        "tags": "not_a_list",
+    }
+    ana.refresh_from_db()
+    assert ana.community == "North"

@@ -9,7 +9,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.urls import reverse
 from django.views import defaults
 from rest_framework import parsers, renderers, serializers
@@ -62,9 +62,22 @@ class StrictFieldsMixin:
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             errors = self.input_field_errors(data)
-            if errors:
-                raise ValidationError({NON_FIELD: errors})
+            detail = {NON_FIELD: errors} if errors else {}
+            if not isinstance(data, QueryDict):  # a form's values are all text; JSON's have types
+                detail.update(self.input_type_errors(data))
+            if detail:
+                raise ValidationError(detail)
         return super().to_internal_value(data)
+
+    def input_type_errors(self, data: Mapping) -> dict[str, list[ErrorDetail]]:
+        """A JSON value of another type than the schema documents (DRF would read 1 as "1", "1" as 1)."""
+        errors = {}
+        for name, field in self.fields.items():
+            if name in data and not field.read_only:
+                error = json_type_error(field, data[name])
+                if error:
+                    errors[name] = [error]
+        return errors
 
     def input_field_errors(self, data: Mapping) -> list[ErrorDetail]:
         writable = [name for name, field in self.fields.items() if not field.read_only]
@@ -90,6 +103,79 @@ class StrictFieldsMixin:
                 message = f"“{shown}” is read-only: send it unchanged or leave it out."
                 errors.append(ErrorDetail(message, code="read_only"))
         return errors
+
+
+JSON_TYPE_NAMES = {
+    bool: "true or false",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "an object",
+}
+
+
+def _expected_json_type(field) -> tuple[tuple[type, ...], str, str] | None:
+    """(JSON types, their name, error code) a writable field's value must have, as the schema says."""
+    if isinstance(field, serializers.ListField | serializers.ListSerializer | serializers.ManyRelatedField):
+        return (list,), "a list", "not_a_list"
+    if isinstance(field, serializers.MultipleChoiceField):
+        return (list,), "a list", "not_a_list"
+    if isinstance(field, serializers.DictField):
+        return (dict,), "an object", "not_a_dict"
+    if isinstance(field, serializers.Serializer):
+        return (dict,), "an object", "invalid"
+    if isinstance(field, serializers.BooleanField):
+        return (bool,), "true or false", "invalid"
+    if isinstance(field, serializers.ChoiceField):
+        if all(isinstance(key, str) for key in field.choices):
+            return (str,), "a string", "invalid_choice"
+        return None
+    if isinstance(field, serializers.IntegerField):
+        return (int,), "a whole number", "invalid"
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        return (int,), "an id (a whole number)", "incorrect_type"
+    if isinstance(field, serializers.FloatField):
+        return (int, float), "a number", "invalid"
+    if isinstance(
+        field,
+        serializers.CharField
+        | serializers.DecimalField
+        | serializers.DateField
+        | serializers.DateTimeField
+        | serializers.TimeField
+        | serializers.DurationField
+        | serializers.SlugRelatedField,
+    ):
+        return (str,), "a string", "invalid"
+    return None
+
+
+def json_type_error(field, value) -> ErrorDetail | None:
+    """Why a JSON value does not have the type the schema gives `field` (null is the field's own rule)."""
+    if value is None:
+        return None
+    expected = _expected_json_type(field)
+    if expected is None:
+        return None
+    types, name, code = expected
+    wrong = (isinstance(value, bool) and bool not in types) or not isinstance(value, types)
+    if not wrong and isinstance(value, list):
+        child = getattr(field, "child", None) or getattr(field, "child_relation", None)
+        errors = [json_type_error(child, item) for item in value] if child is not None else []
+        for index, error in enumerate(errors):
+            if error:
+                return ErrorDetail(f"Item {index + 1}: {error}", code=expected[2])
+        return None
+    if not wrong and isinstance(value, dict) and isinstance(field, serializers.DictField):
+        for key, item in value.items():
+            error = json_type_error(field.child, item)
+            if error:
+                return ErrorDetail(f"“{str(key)[:40]}”: {error}", code=code)
+        return None
+    if wrong:
+        return ErrorDetail(f"Expected {name}, not {JSON_TYPE_NAMES.get(type(value), 'that')}.", code=code)
+    return None
 
 
 class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
