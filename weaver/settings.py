@@ -254,6 +254,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "weaver.lib.api.schema_list_index_attrs",
+        "weaver.lib.api.schema_optional_query_enums_take_empty",
     ],
 }
 

@@ -328,3 +328,22 @@ def schema_list_index_attrs(result, generator, request, public):
         if "description" in attr:
             attr["description"] = attr["description"].replace(".INDEX", ".<n>")
     return result
+
+
+def schema_optional_query_enums_take_empty(result, generator, request, public):
+    """drf-spectacular hook: an optional query parameter with choices also takes an empty value.
+
+    Django forms, django-filter and DRF read `?kind=` as `kind` not given (what an HTML form sends for
+    an untouched select), so the schema says so rather than promising a 400.
+    """
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") != "query" or parameter.get("required"):
+                    continue
+                schema = parameter.get("schema", {})
+                for node in (schema, schema.get("items", {})):
+                    if "enum" in node and "" not in node["enum"]:
+                        node["enum"] = [*node["enum"], ""]
+                        node.pop("minLength", None)
+    return result
