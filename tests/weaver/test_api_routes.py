@@ -76,7 +76,8 @@ def test_the_browsable_api_renders_every_api_route_without_failing(world, person
         if path == reverse("api-schema"):
             assert response.status_code == 406  # the schema is YAML or JSON, never HTML
             continue
-        assert response.status_code in (200, 403, 404, 405), (path, response.status_code)
+        # 400: an action needing a query parameter (clusters/propose/?tag=) rendered as a page too.
+        assert response.status_code in (200, 400, 403, 404, 405), (path, response.status_code)
 
 
 def world_user(world, persona):
