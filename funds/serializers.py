@@ -21,6 +21,7 @@ from funds.selectors import proposal_status_for
 from funds.services import ROUND_FIELDS
 from networks.serializers import NetworkMemberField, NetworkOrganisationField
 from weaver.lib.api import StrictModelSerializer, StrictSerializer
+from weaver.lib.limits import capped
 
 
 class FundSerializer(StrictModelSerializer):
@@ -220,7 +221,7 @@ class AmountSerializer(StrictSerializer):
 
 
 class ReasonSerializer(StrictSerializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(validators=capped("Reason"))
 
 
 class ReviewSerializer(StrictModelSerializer):
@@ -268,7 +269,9 @@ class ReviewSubmitSerializer(StrictSerializer):
         child=serializers.IntegerField(min_value=1, max_value=5),
         help_text="Criterion id → score from 1 to 5.",
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", validators=capped("Comment")
+    )
     shareable = serializers.BooleanField(default=False)
 
 

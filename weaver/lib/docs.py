@@ -1,14 +1,10 @@
-"""The API's documentation pages (kept apart from weaver.lib.api, which DRF's settings import)."""
+"""The API's documentation page (kept apart from weaver.lib.api, which DRF's settings import)."""
 
 from django.views.generic import View
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 
-class SwaggerView(SpectacularSwaggerView):
+class SwaggerView(SpectacularSwaggerSplitView):
     """The interactive docs; OPTIONS answers as any Django view does (their renderer needs a template)."""
 
-    options = View.options
-
-
-class RedocView(SpectacularRedocView):
     options = View.options
