@@ -80,7 +80,7 @@ HANDBOOK_FORMATS = {"markdown": ("text/markdown", "md"), "html": ("text/html", "
 
 def _handbook_format(request) -> str:
     """`as` if given (an unknown one is a 400), else what the Accept header asks for first, else markdown."""
-    requested = request.query_params.get("as")
+    requested = request.query_params.get("as") or None  # `?as=` is not given, as for every choice
     if requested is not None:
         if requested not in HANDBOOK_FORMATS:
             raise ValidationError({"as": [f"Choose markdown or html, not {requested[:40]!r}."]})
