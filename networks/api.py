@@ -130,13 +130,13 @@ class NetworkViewSet(
         return NetworkCreateSerializer if self.action == "create" else NetworkSerializer
 
     def perform_create(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.network_create(user=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
         network = serializer.instance
         data = serializer.validated_data
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.network_update(
                 user=self.request.user,
                 network=network,
@@ -230,7 +230,7 @@ class MemberViewSet(
         return Member.objects.filter(network=self.network).prefetch_related("tags", "organisations")
 
     def perform_create(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.member_create(
                 user=self.request.user, network=self.network, **serializer.validated_data
             )
@@ -239,7 +239,7 @@ class MemberViewSet(
         fields = dict(serializer.validated_data)
         tags = fields.pop("tags", None)
         organisations = fields.pop("organisations", None)
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.member_update(
                 user=self.request.user,
                 member=serializer.instance,
@@ -336,13 +336,13 @@ class RelationshipViewSet(
         return Relationship.objects.filter(network=self.network).select_related("source", "target")
 
     def perform_create(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.relationship_add(
                 user=self.request.user, network=self.network, **serializer.validated_data
             )
 
     def perform_update(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.relationship_update(
                 user=self.request.user, relationship=serializer.instance, **serializer.validated_data
             )
@@ -358,7 +358,7 @@ class RelationshipViewSet(
         relationship = self.get_object()
         params = RelationshipEndSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             relationship = services.relationship_end(
                 user=request.user, relationship=relationship, ended_on=params.validated_data.get("ended_on")
             )
@@ -418,7 +418,7 @@ class AccessViewSet(NetworkScopedViewSet):
     def create(self, request, *args, **kwargs):
         params = AccessSetSerializer(data=request.data, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             change = services.access_set(user=request.user, network=self.network, **params.validated_data)
         result = {
             "account": selectors.network_account(network=self.network, user_id=change.account.pk),
@@ -430,6 +430,6 @@ class AccessViewSet(NetworkScopedViewSet):
 
     def destroy(self, request, *args, **kwargs):
         account = self.get_object()
-        with service_errors():
+        with service_errors(fields=["roles"]):
             services.access_revoke(user=request.user, network=self.network, account=account.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

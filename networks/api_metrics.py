@@ -43,7 +43,7 @@ from networks.serializers_metrics import (
     SuggestionSerializer,
 )
 from networks.snapshots import snapshot_request, snapshot_resume, snapshot_worker_lost
-from weaver.lib.api import service_errors
+from weaver.lib.api import NoBodySerializer, service_errors
 
 NO_SNAPSHOT = (
     "This network's metrics have not been computed yet. "
@@ -165,6 +165,9 @@ class MetricsViewSet(SnapshotReadingViewSet):
 
     filter_backends: list = []
     cached_as = "metrics"
+
+    def get_serializer_class(self):
+        return MetricsSerializer if self.action == "summary" else NoBodySerializer
 
     @extend_schema(
         summary="The network's latest metrics",
@@ -352,7 +355,7 @@ class SuggestionViewSet(SnapshotReadingViewSet):
         params = self.get_serializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        with service_errors():
+        with service_errors(params):
             tie = services.suggestion_accept(
                 user=request.user,
                 network=self.network,
@@ -369,7 +372,7 @@ class SuggestionViewSet(SnapshotReadingViewSet):
         params = self.get_serializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        with service_errors():
+        with service_errors(params):
             decision = services.suggestion_dismiss(
                 user=request.user,
                 network=self.network,

@@ -275,13 +275,19 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "weaver.lib.api.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "weaver.lib.api.Pagination",
+    "DEFAULT_METADATA_CLASS": "weaver.lib.api.Metadata",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "weaver.lib.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     # The API reads JSON bodies only (networks.api); test clients send JSON unless told otherwise.
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+DRF_STANDARDIZED_ERRORS = {"EXCEPTION_HANDLER_CLASS": "weaver.lib.errors.ExceptionHandler"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Weaver API",
     "DESCRIPTION": "Network weaving for improvement networks: members, ties, metrics, funds, clusters.",
@@ -316,6 +322,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "weaver.lib.api.schema_list_index_attrs",
+        "weaver.lib.api.schema_optional_query_enums_take_empty",
     ],
 }
 
