@@ -38,6 +38,8 @@ from funds.models import (
 )
 from funds.permissions import can_manage, is_applicant
 from funds.selectors import (
+    Conflicts,
+    conflict_text,
     proposal_eligibility_problems,
     round_conflicts,
     round_provenance,
@@ -430,7 +432,7 @@ def reviewer_add(
 class AssignmentResult:
     created: list[ReviewAssignment]
     coverage: assigning.Coverage
-    conflicts: dict[tuple[int, int], str]
+    conflicts: Conflicts
 
 
 def _notify_assigned(assignments: list[ReviewAssignment]) -> None:
@@ -514,7 +516,10 @@ def assignment_adjust(
     for rv, p in add:
         if (rv.pk, p.pk) in conflicts:
             raise ValidationError(
-                {"add": f"{rv} {conflicts[(rv.pk, p.pk)]} of “{p}”: a conflict of interest."}
+                {
+                    "add": f"{rv} cannot review “{p}”, a conflict of interest: "
+                    f"{conflict_text(conflicts[(rv.pk, p.pk)])}."
+                }
             )
     ReviewAssignment.objects.filter(pk__in=[a.pk for a in remove]).delete()
     created = []

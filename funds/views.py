@@ -261,7 +261,11 @@ def round_assignments(request, slug, pk):
     by_proposal: dict[int, list] = {p.pk: [] for p in proposals}
     for a in assignments:
         by_proposal.setdefault(a.proposal_id, []).append(a)
-    rows = [(p, by_proposal[p.pk], coverage.reviews_per_proposal[p.pk]) for p in proposals]
+    names = {r.pk: r for r in pool}
+    conflicted: dict[int, list] = {p.pk: [] for p in proposals}
+    for (reviewer_id, proposal_id), reasons in sorted(conflicts.items()):
+        conflicted[proposal_id].append((names[reviewer_id], selectors.conflict_text(reasons)))
+    rows = [(p, by_proposal[p.pk], coverage.reviews_per_proposal[p.pk], conflicted[p.pk]) for p in proposals]
     loads = [(r, coverage.load_per_reviewer[r.pk]) for r in pool]
     context = _context(
         request,
