@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from funds import assignment as assigning
 from funds import ranking
 from funds.models import (
     Award,
@@ -263,6 +264,136 @@ def round_conflicts(rnd: Round, *, proposals=None, reviewers=None) -> Conflicts:
 def _org_words(names: dict[int, str], org_id: int, role: str) -> str:
     what = "a partner organisation" if role == "partner" else "its lead's organisation"
     return f"{names.get(org_id, 'an organisation')} ({what})"
+
+
+@dataclass
+class PlannedAssignment:
+    """What automatic assignment would do now (see round_assignment_plan)."""
+
+    plan: assigning.Plan
+    conflicts: Conflicts
+    proposals: list[Proposal]
+    pool: list[Reviewer]
+    reviews_per_proposal: int
+    max_per_reviewer: int
+
+
+def round_assignment_plan(
+    rnd: Round, *, reviews_per_proposal: int | None = None, max_per_reviewer: int | None = None
+) -> PlannedAssignment:
+    """The assignments automatic assignment would add to the round's submitted proposals, keeping the
+    existing ones and never re-proposing a recusal, with the coverage that would result; writes nothing.
+    Volunteer mode uses the round's r and k unless others are given; guardian mode uses the guardians."""
+    proposals = list(rnd.proposals.filter(status=Proposal.Status.SUBMITTED).select_related("lead"))
+    pool = list(rnd.reviewers.select_related("member"))
+    if rnd.review_mode == Round.ReviewMode.GUARDIAN:
+        pool = [rv for rv in pool if rv.is_guardian]
+    conflicts = round_conflicts(rnd, proposals=proposals, reviewers=pool)
+    current = list(ReviewAssignment.objects.filter(proposal__in=proposals))
+    existing = [
+        (a.reviewer_id, a.proposal_id) for a in current if a.status != ReviewAssignment.Status.RECUSED
+    ]
+    excluded = [
+        (a.reviewer_id, a.proposal_id) for a in current if a.status == ReviewAssignment.Status.RECUSED
+    ]
+    proposal_ids = [p.pk for p in proposals]
+    r = reviews_per_proposal or rnd.reviews_per_proposal
+    k = max_per_reviewer or rnd.max_per_reviewer
+    if rnd.review_mode == Round.ReviewMode.GUARDIAN:
+        plan = assigning.assign_guardians(
+            proposals=proposal_ids,
+            guardians=[rv.pk for rv in pool],
+            conflicts=conflicts,
+            existing=existing,
+            excluded=excluded,
+        )
+    else:
+        plan = assigning.assign_volunteers(
+            proposals=proposal_ids,
+            reviewers={rv.pk: rv.community for rv in pool},
+            conflicts=conflicts,
+            r=r,
+            k=k,
+            existing=existing,
+            excluded=excluded,
+        )
+    return PlannedAssignment(
+        plan=plan,
+        conflicts=conflicts,
+        proposals=proposals,
+        pool=pool,
+        reviews_per_proposal=r,
+        max_per_reviewer=k,
+    )
+
+
+@dataclass
+class AssignmentPreview:
+    """Before assigning: the suggested r and k for the pool, and what assigning with r and k would give."""
+
+    volunteers: int
+    proposals: int
+    suggested_reviews_per_proposal: int
+    suggested_max_per_reviewer: int
+    reviews_per_proposal: int
+    max_per_reviewer: int
+    new_assignments: int
+    coverage: assigning.Coverage
+
+    def as_dict(self) -> dict:
+        per_proposal = list(self.coverage.reviews_per_proposal.values())
+        per_reviewer = list(self.coverage.load_per_reviewer.values())
+        return {
+            "volunteers": self.volunteers,
+            "proposals": self.proposals,
+            "suggested_reviews_per_proposal": self.suggested_reviews_per_proposal,
+            "suggested_max_per_reviewer": self.suggested_max_per_reviewer,
+            "reviews_per_proposal": self.reviews_per_proposal,
+            "max_per_reviewer": self.max_per_reviewer,
+            "new_assignments": self.new_assignments,
+            "reviews_per_proposal_min": min(per_proposal, default=0),
+            "reviews_per_proposal_max": max(per_proposal, default=0),
+            "reads_per_reviewer_min": min(per_reviewer, default=0),
+            "reads_per_reviewer_max": max(per_reviewer, default=0),
+            "reviewers_without_reading": sum(1 for n in per_reviewer if n == 0),
+            "proposals_short": len(self.coverage.short),
+            "conflicts_excluded": self.coverage.conflicts_excluded,
+        }
+
+
+def round_assignment_preview(
+    rnd: Round, *, reviews_per_proposal: int | None = None, max_per_reviewer: int | None = None
+) -> AssignmentPreview:
+    """The suggested reviews per proposal for the pool (assigning.suggest_reviews) and what automatic
+    assignment would give with r and k (given, else the round's): reviews per proposal and reads per
+    reviewer, existing assignments included."""
+    planned = round_assignment_plan(
+        rnd, reviews_per_proposal=reviews_per_proposal, max_per_reviewer=max_per_reviewer
+    )
+    pool, submitted = len(planned.pool), len(planned.proposals)
+    if rnd.review_mode == Round.ReviewMode.GUARDIAN:
+        suggested_r, suggested_k = pool, submitted  # every guardian reads every proposal
+    else:
+        suggested_r, suggested_k = assigning.suggest_reviews(volunteers=pool, proposals=submitted)
+    return AssignmentPreview(
+        volunteers=pool,
+        proposals=submitted,
+        suggested_reviews_per_proposal=suggested_r,
+        suggested_max_per_reviewer=suggested_k,
+        reviews_per_proposal=planned.reviews_per_proposal,
+        max_per_reviewer=planned.max_per_reviewer,
+        new_assignments=len(planned.plan.new_pairs),
+        coverage=planned.plan.coverage,
+    )
+
+
+def round_assignments(rnd: Round) -> QuerySet[ReviewAssignment]:
+    """Every assignment of the round, recused ones too, with reviewer and proposal."""
+    return (
+        ReviewAssignment.objects.filter(proposal__round=rnd)
+        .select_related("reviewer__user", "reviewer__member", "proposal")
+        .order_by("proposal__title", "proposal_id", "id")
+    )
 
 
 def _reviews_pending(*, user) -> QuerySet[ReviewAssignment]:

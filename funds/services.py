@@ -41,13 +41,14 @@ from funds.selectors import (
     Conflicts,
     conflict_text,
     proposal_eligibility_problems,
+    round_assignment_plan,
     round_conflicts,
     round_provenance,
     round_rubric_locked_reason,
 )
 from networks.models import Member, Network, Role
 from networks.permissions import can_view
-from networks.services import active_tie_between, member_create, relationship_add, role_grant
+from networks.services import access_set, active_tie_between, member_create, relationship_add, role_grant
 
 COLLABORATION = "collaboration"
 # The fields a coordinator sets on a round, in form order (forms and serializers use this list too).
@@ -183,13 +184,12 @@ def rubric_set(*, user, round: Round, criteria: Iterable[Mapping]) -> list[Rubri
     )
 
 
-def design_group_set(*, user, round: Round, members: Iterable[Member]) -> list[DesignGroupMember]:
-    """Replace the round's design group (people who shape the round and may not apply)."""
-    _require_manager(user, round.fund.network)
-    members = list(members)
+def _check_may_shape(round: Round, members: list[Member], *, field: str) -> None:
     for m in members:
         if m.network_id != round.fund.network_id:
-            raise ValidationError({"members": f"{m} is not a member of this network."})
+            raise ValidationError({field: f"{m} is not a member of this network."})
+        if m.kind != Member.Kind.PERSON:
+            raise ValidationError({field: f"{m} is an organisation: the design group is people."})
     # Someone who already applied cannot also shape the round that judges them.
     applied = round.proposals.exclude(status=Proposal.Status.WITHDRAWN)
     applicants = sorted(
@@ -197,13 +197,34 @@ def design_group_set(*, user, round: Round, members: Iterable[Member]) -> list[D
     )
     if applicants:
         raise ValidationError(
-            {"members": f"{', '.join(applicants)} applied to this round, so cannot be in its design group."}
+            {field: f"{', '.join(applicants)} applied to this round, so cannot be in its design group."}
         )
+
+
+def design_group_set(*, user, round: Round, members: Iterable[Member]) -> list[DesignGroupMember]:
+    """Replace the round's design group (people who shape the round and may not apply)."""
+    _require_manager(user, round.fund.network)
+    members = list(members)
+    _check_may_shape(round, members, field="members")
     with transaction.atomic():
         round.design_group.exclude(member__in=members).delete()
         for m in members:
             DesignGroupMember.objects.get_or_create(round=round, member=m)
     return list(round.design_group.select_related("member"))
+
+
+def design_group_add(*, user, round: Round, member: Member) -> DesignGroupMember:
+    """Put one person in the round's design group (design_group_set's rules); adding them twice is a no-op."""
+    _require_manager(user, round.fund.network)
+    _check_may_shape(round, [member], field="member")
+    entry, _ = DesignGroupMember.objects.get_or_create(round=round, member=member)
+    return entry
+
+
+def design_group_remove(*, user, entry: DesignGroupMember) -> None:
+    """Take one person out of the round's design group."""
+    _require_manager(user, entry.round.fund.network)
+    entry.delete()
 
 
 @transaction.atomic
@@ -428,6 +449,49 @@ def reviewer_add(
     return reviewer
 
 
+@transaction.atomic
+def reviewer_pool_add(
+    *, user, round: Round, member: Member, is_guardian: bool = False, grant_role: bool = False
+) -> Reviewer:
+    """Put a person of the network in the round's reviewer pool.
+
+    Their login needs a role in the network already, unless `grant_role`: then the reviewer role is added
+    to the roles they hold through networks.services.access_set (which makes and e-mails a login for a
+    person without one), by the same coordinator, in the same step.
+    """
+    network = round.fund.network
+    _require_manager(user, network)
+    if member.network_id != network.pk or member.kind != Member.Kind.PERSON or member.archived_at:
+        raise ValidationError({"member": "Pick a current person of this network."})
+    account = member.user
+    if not grant_role and (account is None or not network.roles.filter(user=account).exists()):
+        raise ValidationError(
+            {
+                "member": f"{member.name} holds no role in this network: give them the reviewer role "
+                "too (grant_role), or give them access first."
+            }
+        )
+    if grant_role:
+        current = set(network.roles.filter(user=account).values_list("role", flat=True)) if account else set()
+        account = access_set(
+            user=user, network=network, member=member, roles=current | {Role.REVIEWER}
+        ).account
+        member.refresh_from_db(fields=["user"])
+    return reviewer_add(user=user, round=round, reviewer_user=account, member=member, is_guardian=is_guardian)
+
+
+@transaction.atomic
+def reviewer_remove(*, user, reviewer: Reviewer) -> None:
+    """Take a reviewer out of the round's pool with their unwritten assignments; not once they have
+    written a review (the ranking rests on it). Their role in the network stays."""
+    _require_manager(user, reviewer.round.fund.network)
+    if reviewer.assignments.filter(status=ReviewAssignment.Status.SUBMITTED).exists():
+        raise ValidationError(
+            {"reviewer": f"{reviewer} has already written a review in this round, so stays in its pool."}
+        )
+    reviewer.delete()
+
+
 @dataclass
 class AssignmentResult:
     created: list[ReviewAssignment]
@@ -449,37 +513,8 @@ def reviewers_assign(*, user, round: Round) -> AssignmentResult:
     rnd = Round.objects.select_for_update().get(pk=round.pk)
     if rnd.status not in (Round.Status.OPEN, Round.Status.REVIEW):
         raise ValidationError({"round": "Reviewers are assigned while the round is open or in review."})
-    proposals = list(rnd.proposals.filter(status=Proposal.Status.SUBMITTED).select_related("lead"))
-    pool = list(rnd.reviewers.select_related("member"))
-    if rnd.review_mode == Round.ReviewMode.GUARDIAN:
-        pool = [rv for rv in pool if rv.is_guardian]
-    conflicts = round_conflicts(rnd, proposals=proposals, reviewers=pool)
-    current = list(ReviewAssignment.objects.filter(proposal__in=proposals))
-    existing = [
-        (a.reviewer_id, a.proposal_id) for a in current if a.status != ReviewAssignment.Status.RECUSED
-    ]
-    excluded = [
-        (a.reviewer_id, a.proposal_id) for a in current if a.status == ReviewAssignment.Status.RECUSED
-    ]
-    proposal_ids = [p.pk for p in proposals]
-    if rnd.review_mode == Round.ReviewMode.GUARDIAN:
-        plan = assigning.assign_guardians(
-            proposals=proposal_ids,
-            guardians=[rv.pk for rv in pool],
-            conflicts=conflicts,
-            existing=existing,
-            excluded=excluded,
-        )
-    else:
-        plan = assigning.assign_volunteers(
-            proposals=proposal_ids,
-            reviewers={rv.pk: rv.community for rv in pool},
-            conflicts=conflicts,
-            r=rnd.reviews_per_proposal,
-            k=rnd.max_per_reviewer,
-            existing=existing,
-            excluded=excluded,
-        )
+    planned = round_assignment_plan(rnd)
+    plan, conflicts = planned.plan, planned.conflicts
     created = ReviewAssignment.objects.bulk_create(
         [ReviewAssignment(reviewer_id=rv, proposal_id=p) for rv, p in plan.new_pairs]
     )
