@@ -225,6 +225,20 @@ class AssignmentAddForm(forms.Form):
         self.fields["proposal"].queryset = round.proposals.filter(status="submitted")
 
 
+class ReviewLoadForm(forms.Form):
+    """Reviews per proposal (r) and most proposals per reviewer (k), to preview or to save on the round."""
+
+    reviews_per_proposal = forms.IntegerField(
+        min_value=1, max_value=1000, required=False, label="Reviews per proposal"
+    )
+    max_per_reviewer = forms.IntegerField(
+        min_value=1, max_value=1000, required=False, label="Most per reviewer"
+    )
+
+    def round_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v is not None}
+
+
 class SignUpForm(forms.Form):
     name = forms.CharField(max_length=200, label="Your name", help_text="As the network should know you.")
     username = forms.CharField(max_length=150, help_text="Letters, digits and @ . + - _ only.")

@@ -29,6 +29,7 @@ from funds.forms import (
     ReportForm,
     ReviewerAddForm,
     ReviewForm,
+    ReviewLoadForm,
     RoundEditForm,
     RoundForm,
     SignUpForm,
@@ -231,6 +232,21 @@ def round_assignments(request, slug, pk):
     """Who reviews what, the coverage report, and the button that assigns automatically."""
     network = _manager(request, slug)
     rnd = fund_permissions.get_round(request.user, network, pk)
+    preview_form = ReviewLoadForm(request.POST if "set_reviews" in request.POST else request.GET or None)
+    if request.method == "POST" and "set_reviews" in request.POST:
+        try:
+            if not preview_form.is_valid():
+                raise ValidationError("Give whole numbers from 1 to 1,000.")
+            services.round_update(user=request.user, round=rnd, **preview_form.round_fields())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"Each proposal now gets {rnd.reviews_per_proposal} reviews, and no reviewer more than "
+                f"{rnd.max_per_reviewer} proposals.",
+            )
+        return redirect(_round_url(rnd, "funds:round-assignments"))
     if request.method == "POST":
         try:
             result = services.reviewers_assign(user=request.user, round=rnd)
@@ -239,6 +255,8 @@ def round_assignments(request, slug, pk):
         else:
             messages.success(request, f"{len(result.created)} new assignments; reviewers were e-mailed.")
         return redirect(_round_url(rnd, "funds:round-assignments"))
+    tried = preview_form.round_fields() if preview_form.is_valid() else {}
+    preview = selectors.round_assignment_preview(rnd, **tried).as_dict()
     proposals = list(rnd.proposals.filter(status=Proposal.Status.SUBMITTED).select_related("lead"))
     pool = list(selectors.reviewer_pool(rnd))
     assignments = list(
@@ -275,6 +293,8 @@ def round_assignments(request, slug, pk):
         loads=loads,
         coverage=coverage,
         add_form=AssignmentAddForm(round=rnd),
+        preview=preview,
+        preview_form=preview_form,
         can_adjust=rnd.status in (Round.Status.OPEN, Round.Status.REVIEW),
     )
     return render(request, "funds/round_assignments.html", context)
