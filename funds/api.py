@@ -82,6 +82,7 @@ WITHHELD_NOTE = "You review this proposal: its scores show once your review is i
 @extend_validation_errors(
     ["invalid"], field_name="non_field_errors", actions=[*WRITES, "transition", "adjust_assignments"]
 )
+@extend_validation_errors(["invalid"], field_name="override_reason", actions=WRITES)
 @extend_schema_view(
     list=extend_schema(summary="List rounds (others than coordinators see rounds past the draft stage)"),
     retrieve=extend_schema(summary="A round with its rubric"),
@@ -116,17 +117,23 @@ class RoundViewSet(
         data = dict(serializer.validated_data)
         fund = data.pop("fund")
         criteria = data.pop("criteria", [])
+        reason = data.pop("override_reason", "")
         with service_errors():
             serializer.instance = services.round_create(
-                user=self.request.user, fund=fund, criteria=criteria, **data
+                user=self.request.user, fund=fund, criteria=criteria, override_reason=reason, **data
             )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         criteria = data.pop("criteria", None)
+        reason = data.pop("override_reason", "")
         with service_errors():
             serializer.instance = services.round_update(
-                user=self.request.user, round=serializer.instance, criteria=criteria, **data
+                user=self.request.user,
+                round=serializer.instance,
+                criteria=criteria,
+                override_reason=reason,
+                **data,
             )
 
     @extend_schema(

@@ -56,6 +56,17 @@ class RoundSerializer(serializers.ModelSerializer):
         help_text="Budget not yet awarded; null for all but coordinators until the round is decided.",
     )
 
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Why settings outside the field's usual figures (see field_warnings) are needed: required "
+        "when a setting sent goes outside them, else the 400 names each one. Recorded on the round.",
+    )
+    field_warnings = serializers.SerializerMethodField(
+        help_text="Settings outside the field's usual figures (rounds of 15,000–50,000, grants of "
+        "1,500–8,000, spent within 6 months, 3 or more organisations), field → what is unusual. Not errors."
+    )
+
     class Meta:
         model = Round
         fields = [
@@ -66,8 +77,15 @@ class RoundSerializer(serializers.ModelSerializer):
             "awarded_total",
             "remaining_budget",
             "criteria",
+            "field_warnings",
+            "override_reason",
+            "overridden_at",
         ]
-        read_only_fields = ["id", "status", "awarded_total", "remaining_budget"]
+        read_only_fields = ["id", "status", "awarded_total", "remaining_budget", "overridden_at"]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_field_warnings(self, instance) -> dict:
+        return instance.field_warnings()
 
     def get_fields(self):
         fields = super().get_fields()

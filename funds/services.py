@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from funds import assignment as assigning
 from funds.models import (
+    FIELD_FIGURES,
     SUMMARY_MAX_CHARS,
     Award,
     DesignGroupMember,
@@ -99,9 +100,45 @@ def fund_create(*, user, network: Network, name: str, description: str = "") -> 
     return fund
 
 
+def _check_field_figures(*, user, rnd: Round, changed: Iterable[str], override_reason: str) -> None:
+    """Settings outside the field's usual figures need a reason, recorded on the round (the caller saves).
+
+    Only settings changed now are checked against what was accepted before, so a round already overridden
+    can still move its dates; a round back within the figures forgets its override.
+    """
+    warnings = rnd.field_warnings()
+    reason = (override_reason or "").strip()
+    if not warnings:
+        rnd.override_reason, rnd.overridden_warnings, rnd.overridden_by, rnd.overridden_at = (
+            "",
+            [],
+            None,
+            None,
+        )
+        return
+    unaccepted = {f: w for f, w in warnings.items() if f in set(changed) and w not in rnd.overridden_warnings}
+    if unaccepted and not reason:
+        raise ValidationError(
+            {
+                **unaccepted,
+                "override_reason": "These settings are outside the field's usual figures: say why this round "
+                "needs them to go ahead.",
+            }
+        )
+    if unaccepted or (reason and reason != rnd.override_reason):
+        rnd.override_reason = reason or rnd.override_reason
+        rnd.overridden_warnings = list(warnings.values())
+        rnd.overridden_by, rnd.overridden_at = user, timezone.now()
+
+
 @transaction.atomic
-def round_create(*, user, fund: Fund, criteria: Iterable[Mapping] = (), **fields) -> Round:
-    """Create a round in draft, with its rubric (criteria: name, weight, description; may come later)."""
+def round_create(
+    *, user, fund: Fund, criteria: Iterable[Mapping] = (), override_reason: str = "", **fields
+) -> Round:
+    """Create a round in draft, with its rubric (criteria: name, weight, description; may come later).
+
+    Settings left out take the field's usual figures; settings outside them need `override_reason`.
+    """
     _require_manager(user, fund.network)
     unknown = set(fields) - set(ROUND_FIELDS)
     if unknown:
@@ -111,6 +148,9 @@ def round_create(*, user, fund: Fund, criteria: Iterable[Mapping] = (), **fields
             fields[key] = _money(fields[key], key)
     rnd = Round(fund=fund, **fields)
     rnd.full_clean(exclude=["fund"])
+    _check_field_figures(
+        user=user, rnd=rnd, changed=[f.field for f in FIELD_FIGURES], override_reason=override_reason
+    )
     rnd.save()
     criteria = list(criteria)
     if criteria:
@@ -119,10 +159,13 @@ def round_create(*, user, fund: Fund, criteria: Iterable[Mapping] = (), **fields
 
 
 @transaction.atomic
-def round_update(*, user, round: Round, criteria: Iterable[Mapping] | None = None, **fields) -> Round:
+def round_update(
+    *, user, round: Round, criteria: Iterable[Mapping] | None = None, override_reason: str = "", **fields
+) -> Round:
     """Change a round's settings and, when given, its rubric (rubric_set's rules).
 
-    Money, partner and review rules are fixed once the round has opened.
+    Money, partner and review rules are fixed once the round has opened. A setting changed to outside the
+    field's usual figures needs `override_reason`.
     """
     _require_manager(user, round.fund.network)
     rnd = Round.objects.select_for_update().get(pk=round.pk)
@@ -133,10 +176,17 @@ def round_update(*, user, round: Round, criteria: Iterable[Mapping] | None = Non
         locked = sorted(k for k in set(fields) & LOCKED_AFTER_OPEN if fields[k] != getattr(rnd, k))
         if locked:
             raise ValidationError({k: "This cannot change once the round has opened." for k in locked})
+    changed = []
     for key, value in fields.items():
-        setattr(rnd, key, _money(value, key) if key in ("budget", "grant_min", "grant_max") else value)
+        value = _money(value, key) if key in ("budget", "grant_min", "grant_max") else value
+        if value != getattr(rnd, key):
+            changed.append(key)
+        setattr(rnd, key, value)
     rnd.full_clean(exclude=["fund"])
+    _check_field_figures(user=user, rnd=rnd, changed=changed, override_reason=override_reason)
     rnd.save()
+    for key in ("override_reason", "overridden_warnings", "overridden_by", "overridden_at", *fields):
+        setattr(round, key, getattr(rnd, key))
     if criteria is not None:
         rubric_set(user=user, round=rnd, criteria=criteria)
     return rnd

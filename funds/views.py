@@ -142,6 +142,7 @@ def round_detail(request, slug, pk):
     can_manage = fund_permissions.can_manage(request.user, network)
     context = _context(request, network, round=rnd, can_manage=can_manage)
     if can_manage:
+        context["field_warnings"] = rnd.field_warnings()
         proposals = rnd.proposals.select_related("lead").prefetch_related("partners__organisation")
         context.update(
             proposals=proposals,

@@ -24,7 +24,14 @@ def build_big_round(*, network, alice, fund, reviewers=200, proposals=40, seed=7
     organisation, some have a tie to a lead.
     """
     rng = random.Random(seed)
-    rnd = make_round(user=alice, fund=fund, status="review", budget=500000, grant_max=8000)
+    rnd = make_round(
+        user=alice,
+        fund=fund,
+        status="review",
+        budget=500000,
+        grant_max=8000,
+        override_reason="A test round outside the usual figures.",
+    )
     orgs = [
         OrganisationFactory(network=network, name=f"Org {i}", community=rng.choice(COMMUNITIES))
         for i in range(60)
@@ -232,7 +239,13 @@ def test_a_coordinator_can_adjust_by_hand_but_not_into_a_conflict(network, alice
 
 
 def test_a_volunteer_gets_at_most_three_proposals_when_the_round_does_not_say(network, alice, fund):
-    rnd = make_round(user=alice, fund=fund, status="review", budget=100000)
+    rnd = make_round(
+        user=alice,
+        fund=fund,
+        status="review",
+        budget=100000,
+        override_reason="A test round outside the usual figures.",
+    )
     assert (rnd.max_per_reviewer, rnd.reviews_per_proposal) == (3, 3)
     lead = Member.objects.create(network=network, name="Lead")
     for i in range(5):
