@@ -159,8 +159,8 @@ class RoundViewSet(
         "and the submitted proposals so that every volunteer reads 2–3: r = floor(volunteers × 3 / "
         "proposals), at least 2 and at most the pool; k = max(3, ceil(proposals × r / volunteers)). Then "
         "runs automatic assignment without saving, with the round's r and k or those given, and reports "
-        "the fewest and most reviews per proposal and reads per reviewer. Change the round's r and k "
-        "(PATCH) to adopt them.",
+        "the fewest and most reviews per proposal and reads per reviewer; it takes as long as assigning "
+        "(benchmarks/conflicts_bench.py). Change the round's r and k (PATCH) to adopt them.",
         parameters=[PreviewParamsSerializer],
         responses=AssignmentPreviewSerializer,
     )

@@ -387,6 +387,14 @@ def round_assignment_preview(
     )
 
 
+def round_review_suggestion(rnd: Round) -> dict:
+    """The pool, the submitted proposals and the suggested r and k (assigning.suggest_reviews)."""
+    pool = rnd.reviewers.count()
+    submitted = rnd.proposals.filter(status=Proposal.Status.SUBMITTED).count()
+    r, k = assigning.suggest_reviews(volunteers=pool, proposals=submitted)
+    return {"volunteers": pool, "proposals": submitted, "reviews_per_proposal": r, "max_per_reviewer": k}
+
+
 def round_assignments(rnd: Round) -> QuerySet[ReviewAssignment]:
     """Every assignment of the round, recused ones too, with reviewer and proposal."""
     return (

@@ -256,8 +256,10 @@ def round_assignments(request, slug, pk):
         else:
             messages.success(request, f"{len(result.created)} new assignments; reviewers were e-mailed.")
         return redirect(_round_url(rnd, "funds:round-assignments"))
-    tried = preview_form.round_fields() if preview_form.is_valid() else {}
-    preview = selectors.round_assignment_preview(rnd, **tried).as_dict()
+    # The preview runs the whole assignment without saving (seconds on a big round): only when asked.
+    preview = None
+    if "preview" in request.GET and preview_form.is_valid():
+        preview = selectors.round_assignment_preview(rnd, **preview_form.round_fields()).as_dict()
     proposals = list(rnd.proposals.filter(status=Proposal.Status.SUBMITTED).select_related("lead"))
     pool = list(selectors.reviewer_pool(rnd))
     assignments = list(
@@ -295,7 +297,7 @@ def round_assignments(request, slug, pk):
         coverage=coverage,
         add_form=AssignmentAddForm(round=rnd),
         preview=preview,
-        preview_form=preview_form,
+        suggestion=selectors.round_review_suggestion(rnd),
         can_adjust=rnd.status in (Round.Status.OPEN, Round.Status.REVIEW),
     )
     return render(request, "funds/round_assignments.html", context)

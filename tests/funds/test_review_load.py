@@ -77,9 +77,16 @@ def test_the_assignments_page_previews_the_suggestion_and_saves_it_on_the_round(
 
     page = client.get(url).content.decode()
     assert "give each proposal <strong>7 reviews</strong>, with at most <strong>3</strong>" in page
-    assert "would add 12 assignments: each proposal would get 3 reviews and each reviewer read 1–2." in page
-    tried = client.get(url, {"reviews_per_proposal": 7, "max_per_reviewer": 3}).content.decode()
+    assert "would add" not in page  # the preview runs the whole assignment: only when asked
+    current = client.get(
+        url, {"reviews_per_proposal": 3, "max_per_reviewer": 3, "preview": 1}
+    ).content.decode()
+    assert (
+        "would add 12 assignments: each proposal would get 3 reviews and each reviewer read 1–2." in current
+    )
+    tried = client.get(url, {"reviews_per_proposal": 7, "max_per_reviewer": 3, "preview": 1}).content.decode()
     assert "would add 28 assignments: each proposal would get 7 reviews and each reviewer read 2–3." in tried
+    assert "Use 7 reviews per proposal and at most 3 per reviewer for this round" in tried
     assert not ReviewAssignment.objects.exists()
 
     client.post(url, {"set_reviews": "1", "reviews_per_proposal": 7, "max_per_reviewer": 3})
