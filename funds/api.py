@@ -83,6 +83,12 @@ WITHHELD_NOTE = "You review this proposal: its scores show once your review is i
     ["invalid"], field_name="non_field_errors", actions=[*WRITES, "transition", "adjust_assignments"]
 )
 @extend_validation_errors(["invalid"], field_name="override_reason", actions=WRITES)
+@extend_validation_errors(
+    ["invalid", "min_value", "max_value"], field_name="reviews_per_proposal", actions=["assignment_preview"]
+)
+@extend_validation_errors(
+    ["invalid", "min_value", "max_value"], field_name="max_per_reviewer", actions=["assignment_preview"]
+)
 @extend_schema_view(
     list=extend_schema(summary="List rounds (others than coordinators see rounds past the draft stage)"),
     retrieve=extend_schema(summary="A round with its rubric"),

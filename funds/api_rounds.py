@@ -247,6 +247,8 @@ class ConflictFilterSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["funds"])
+@extend_validation_errors(["invalid", "min_value", "max_value"], field_name="reviewer", actions=["list"])
+@extend_validation_errors(["invalid", "min_value", "max_value"], field_name="proposal", actions=["list"])
 @extend_schema_view(
     list=extend_schema(
         summary="Conflicts of interest: who may not review which submitted proposal, and why (coordinators)",
