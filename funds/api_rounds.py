@@ -19,7 +19,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from funds import selectors, services
-from funds.models import DesignGroupMember, ReviewAssignment, Reviewer, Round
+from funds.models import DesignGroupMember, Proposal, ReviewAssignment, Reviewer, Round
 from funds.permissions import can_manage, get_round
 from funds.serializers import (
     ConflictSerializer,
@@ -268,7 +268,10 @@ class RoundConflictViewSet(mixins.ListModelMixin, RoundScopedViewSet):
         params = ConflictFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         wanted = params.validated_data
-        proposals = {p.pk: p for p in self.round.proposals.filter(status="submitted").order_by("title", "id")}
+        proposals = {
+            p.pk: p
+            for p in self.round.proposals.filter(status=Proposal.Status.SUBMITTED).order_by("title", "id")
+        }
         pool = {rv.pk: rv for rv in selectors.reviewer_pool(self.round)}
         if "proposal" in wanted:
             proposals = {k: v for k, v in proposals.items() if k == wanted["proposal"]}
