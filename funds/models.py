@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from networks.models import Member, Network
+from weaver.lib.limits import capped
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 SUMMARY_MAX_CHARS = 2000
@@ -27,7 +28,7 @@ def _new_public_token() -> str:
 class Fund(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="funds")
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=capped("Description"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -92,7 +93,9 @@ class Round(models.Model):
 
     fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="rounds")
     title = models.CharField(max_length=200)
-    focus = models.TextField(blank=True, help_text="What this round wants to fund, in a few sentences.")
+    focus = models.TextField(
+        blank=True, validators=capped("Focus"), help_text="What this round wants to fund, in a few sentences."
+    )
     budget = models.DecimalField(default=Decimal("30000"), **MONEY)
     grant_min = models.DecimalField("smallest grant", default=Decimal("1500"), **MONEY)
     grant_max = models.DecimalField("largest grant", default=Decimal("8000"), **MONEY)
@@ -115,7 +118,10 @@ class Round(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Settings outside the field's usual figures (FIELD_FIGURES) are allowed with a reason, kept here.
     override_reason = models.TextField(
-        "reason for going outside the usual figures", blank=True, help_text="Why this round differs."
+        "reason for going outside the usual figures",
+        blank=True,
+        validators=capped("Reason"),
+        help_text="Why this round differs.",
     )
     overridden_warnings = models.JSONField(default=list, blank=True, editable=False)
     overridden_by = models.ForeignKey(
@@ -220,7 +226,11 @@ class Round(models.Model):
 class RubricCriterion(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(max_length=120)
-    description = models.TextField(blank=True, help_text="What a 5 looks like, and what a 1 looks like.")
+    description = models.TextField(
+        blank=True,
+        validators=capped("Description"),
+        help_text="What a 5 looks like, and what a 1 looks like.",
+    )
     weight = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1"))
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -274,7 +284,7 @@ class Proposal(models.Model):
     )
     is_new_project = models.BooleanField("this is a new project", default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = models.TextField(blank=True, validators=capped("Reason"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -349,7 +359,7 @@ class ReviewAssignment(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="assignments")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ASSIGNED)
-    recuse_reason = models.TextField(blank=True)
+    recuse_reason = models.TextField(blank=True, validators=capped("Reason"))
     by_hand = models.BooleanField(default=False, help_text="Set by a coordinator rather than automatically.")
     assigned_at = models.DateTimeField(auto_now_add=True)
     notified_at = models.DateTimeField(null=True, blank=True)
@@ -367,7 +377,7 @@ class ReviewAssignment(models.Model):
 
 class Review(models.Model):
     assignment = models.OneToOneField(ReviewAssignment, on_delete=models.CASCADE, related_name="review")
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, validators=capped("Comment"))
     shareable = models.BooleanField(
         default=False, help_text="The applicants may read this comment once the round is decided."
     )
@@ -421,8 +431,8 @@ class GranteeReport(models.Model):
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     spent = models.DecimalField("amount spent so far", **MONEY)
-    done = models.TextField("what was done")
-    learned = models.TextField("what was learned")
+    done = models.TextField("what was done", validators=capped("What was done"))
+    learned = models.TextField("what was learned", validators=capped("What was learned"))
     people_involved = models.PositiveIntegerField("people involved")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(auto_now_add=True)
