@@ -60,6 +60,7 @@ class RoundSerializer(serializers.ModelSerializer):
     override_reason = serializers.CharField(
         required=False,
         allow_blank=True,
+        validators=capped("Reason"),
         help_text="Why settings outside the field's usual figures (see field_warnings) are needed: required "
         "when a setting sent goes outside them, else the 400 names each one. Recorded on the round.",
     )

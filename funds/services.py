@@ -108,6 +108,10 @@ def _check_field_figures(*, user, rnd: Round, changed: Iterable[str], override_r
     """
     warnings = rnd.field_warnings()
     reason = (override_reason or "").strip()
+    try:
+        Round._meta.get_field("override_reason").run_validators(reason)
+    except ValidationError as error:
+        raise ValidationError({"override_reason": error.messages}) from None
     if not warnings:
         rnd.override_reason, rnd.overridden_warnings, rnd.overridden_by, rnd.overridden_at = (
             "",

@@ -145,3 +145,9 @@ def test_over_the_api_the_400_names_each_unusual_setting_and_a_reason_overrides_
 
 def test_rounds_within_the_figures_carry_no_warning(alice, fund):
     assert make_round(user=alice, fund=fund).field_warnings() == {}
+
+
+def test_a_reason_longer_than_the_cap_on_reasons_is_refused(alice, fund):
+    with pytest.raises(ValidationError) as caught:
+        services.round_create(user=alice, fund=fund, override_reason="x" * 10_001, **round_fields(**UNUSUAL))
+    assert set(caught.value.message_dict) == {"override_reason"}
