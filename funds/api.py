@@ -5,12 +5,10 @@ rounds; applicants see and change only their own proposals; reviewers see only t
 Domain operations are explicit actions calling funds.services; their ValidationErrors answer 400.
 """
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -28,26 +26,26 @@ from funds.serializers import (
     AmountSerializer,
     AssignmentAdjustResultSerializer,
     AssignmentAdjustSerializer,
+    AssignmentPreviewSerializer,
     AssignmentSerializer,
     AwardSerializer,
     CoverageSerializer,
     FundSerializer,
     GranteeReportSerializer,
     PortfoliosSerializer,
+    PreviewParamsSerializer,
     ProposalRankSerializer,
     ProposalReviewsSerializer,
     ProposalSerializer,
     ProposalWriteSerializer,
     ReasonSerializer,
     RecuseResultSerializer,
-    ReviewerAddSerializer,
     ReviewSubmitSerializer,
     RoundSerializer,
     RoundUpdateSerializer,
     TransitionSerializer,
 )
 from networks.api import NetworkScopedViewSet
-from networks.permissions import can_view
 from weaver.lib.api import service_errors
 
 WRITES = ["create", "update", "partial_update"]
@@ -84,6 +82,13 @@ WITHHELD_NOTE = "You review this proposal: its scores show once your review is i
 @extend_validation_errors(
     ["invalid"], field_name="non_field_errors", actions=[*WRITES, "transition", "adjust_assignments"]
 )
+@extend_validation_errors(["invalid"], field_name="override_reason", actions=WRITES)
+@extend_validation_errors(
+    ["invalid", "min_value", "max_value"], field_name="reviews_per_proposal", actions=["assignment_preview"]
+)
+@extend_validation_errors(
+    ["invalid", "min_value", "max_value"], field_name="max_per_reviewer", actions=["assignment_preview"]
+)
 @extend_schema_view(
     list=extend_schema(summary="List rounds (others than coordinators see rounds past the draft stage)"),
     retrieve=extend_schema(summary="A round with its rubric"),
@@ -118,17 +123,23 @@ class RoundViewSet(
         data = dict(serializer.validated_data)
         fund = data.pop("fund")
         criteria = data.pop("criteria", [])
+        reason = data.pop("override_reason", "")
         with service_errors(serializer):
             serializer.instance = services.round_create(
-                user=self.request.user, fund=fund, criteria=criteria, **data
+                user=self.request.user, fund=fund, criteria=criteria, override_reason=reason, **data
             )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         criteria = data.pop("criteria", None)
+        reason = data.pop("override_reason", "")
         with service_errors(serializer):
             serializer.instance = services.round_update(
-                user=self.request.user, round=serializer.instance, criteria=criteria, **data
+                user=self.request.user,
+                round=serializer.instance,
+                criteria=criteria,
+                override_reason=reason,
+                **data,
             )
 
     @extend_schema(
@@ -148,23 +159,24 @@ class RoundViewSet(
             )
         return Response(RoundSerializer(rnd, context=self.get_serializer_context()).data)
 
-    @extend_schema(summary="Add a reviewer to the round's pool (coordinators)", request=ReviewerAddSerializer)
-    @action(detail=True, methods=["post"])
-    def reviewers(self, request, *args, **kwargs):
-        rnd = self.get_object()
-        params = ReviewerAddSerializer(data=request.data)
+    @extend_schema(
+        summary="Preview automatic assignment, with suggested reviews per proposal (coordinators)",
+        description="Suggests r (reviews per proposal) and k (most proposals per reviewer) from the pool "
+        "and the submitted proposals so that every volunteer reads 2–3: r = floor(volunteers × 3 / "
+        "proposals), at least 2 and at most the pool; k = max(3, ceil(proposals × r / volunteers)). Then "
+        "runs automatic assignment without saving, with the round's r and k or those given, and reports "
+        "the fewest and most reviews per proposal and reads per reviewer; it takes as long as assigning "
+        "(benchmarks/conflicts_bench.py). Change the round's r and k (PATCH) to adopt them.",
+        parameters=[PreviewParamsSerializer],
+        responses=AssignmentPreviewSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path="assignment-preview", filter_backends=[])
+    def assignment_preview(self, request, *args, **kwargs):
+        rnd = self._managed_round()
+        params = PreviewParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        user = get_user_model().objects.filter(pk=params.validated_data["user"]).first()
-        if user is None or not can_view(user, self.network):
-            raise NotFound("No such user in this network.")
-        with service_errors(params):
-            reviewer = services.reviewer_add(
-                user=request.user,
-                round=rnd,
-                reviewer_user=user,
-                is_guardian=params.validated_data["is_guardian"],
-            )
-        return Response({"id": reviewer.pk, "user": user.pk, "is_guardian": reviewer.is_guardian}, status=201)
+        preview = selectors.round_assignment_preview(rnd, **params.validated_data)
+        return Response(AssignmentPreviewSerializer(preview.as_dict()).data)
 
     @extend_schema(
         summary="Assign reviewers automatically (coordinators)",

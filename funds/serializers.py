@@ -7,17 +7,19 @@ from rest_framework import serializers
 from funds.models import (
     SUMMARY_MAX_CHARS,
     Award,
+    DesignGroupMember,
     Fund,
     GranteeReport,
     Proposal,
     ProposalPartner,
     Review,
     ReviewAssignment,
+    Reviewer,
     Round,
     RubricCriterion,
 )
 from funds.permissions import can_manage
-from funds.selectors import proposal_status_for
+from funds.selectors import CONFLICT_CODES, proposal_status_for
 from funds.services import ROUND_FIELDS
 from networks.serializers import NetworkMemberField, NetworkOrganisationField
 from weaver.lib.api import StrictModelSerializer, StrictSerializer
@@ -56,6 +58,18 @@ class RoundSerializer(StrictModelSerializer):
         help_text="Budget not yet awarded; null for all but coordinators until the round is decided.",
     )
 
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        validators=capped("Reason"),
+        help_text="Why settings outside the field's usual figures (see field_warnings) are needed: required "
+        "when a setting sent goes outside them, else the 400 names each one. Recorded on the round.",
+    )
+    field_warnings = serializers.SerializerMethodField(
+        help_text="Settings outside the field's usual figures (rounds of 15,000–50,000, grants of "
+        "1,500–8,000, spent within 6 months, 3 or more organisations), field → what is unusual. Not errors."
+    )
+
     class Meta:
         model = Round
         fields = [
@@ -66,8 +80,15 @@ class RoundSerializer(StrictModelSerializer):
             "awarded_total",
             "remaining_budget",
             "criteria",
+            "field_warnings",
+            "override_reason",
+            "overridden_at",
         ]
-        read_only_fields = ["id", "status", "awarded_total", "remaining_budget"]
+        read_only_fields = ["id", "status", "awarded_total", "remaining_budget", "overridden_at"]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_field_warnings(self, instance) -> dict:
+        return instance.field_warnings()
 
     def get_fields(self):
         fields = super().get_fields()
@@ -334,3 +355,134 @@ class PortfoliosSerializer(StrictSerializer):
         "review is not in yet: rank_order and knapsack are null until it is, as they would "
         "give its score away."
     )
+
+
+# Round-scoped resources for coordinators: design group, reviewer pool, assignments, conflicts, preview.
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class NetworkPersonField(NetworkMemberField):
+    """A person of this network, by id."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(kind="person")
+
+
+class DesignGroupMemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = DesignGroupMember
+        fields = ["member", "name"]
+
+
+class DesignGroupAddSerializer(serializers.Serializer):
+    member = NetworkPersonField(help_text="The id of a person of this network (not one who applied).")
+
+
+class PoolReviewerSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+    community = serializers.CharField(read_only=True)
+    assigned = serializers.IntegerField(read_only=True, help_text="Assignments not recused.")
+    reviewed = serializers.IntegerField(read_only=True, help_text="Reviews written.")
+
+    class Meta:
+        model = Reviewer
+        fields = ["id", "user", "member", "name", "community", "is_guardian", "assigned", "reviewed"]
+
+
+class PoolAddSerializer(serializers.Serializer):
+    member = NetworkPersonField(
+        required=False, help_text="The id of a person of this network to put in the pool."
+    )
+    user = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Instead of member: the id of a login that holds a role in this network.",
+    )
+    is_guardian = serializers.BooleanField(default=False)
+    grant_role = serializers.BooleanField(
+        default=False,
+        help_text="With member: also give the person the reviewer role in the network (and a login, "
+        "e-mailed, if they have none), through the same rules as the access resource.",
+    )
+
+    def validate(self, data):
+        if ("member" in data) == ("user" in data):
+            raise serializers.ValidationError("Give either member or user.")
+        if data.get("grant_role") and "user" in data:
+            raise serializers.ValidationError({"grant_role": "Give the person as member to grant the role."})
+        return data
+
+
+class ConflictReasonSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=list(CONFLICT_CODES.items()))
+    detail = serializers.CharField()
+
+
+class RoundAssignmentSerializer(serializers.ModelSerializer):
+    reviewer_name = serializers.CharField(source="reviewer.__str__", read_only=True)
+    proposal_title = serializers.CharField(source="proposal.title", read_only=True)
+    conflicts = serializers.SerializerMethodField(
+        help_text="Conflicts of interest found now (usually none: an assignment made before a tie was "
+        "recorded can become one)."
+    )
+
+    class Meta:
+        model = ReviewAssignment
+        fields = [
+            "id",
+            "reviewer",
+            "reviewer_name",
+            "proposal",
+            "proposal_title",
+            "status",
+            "by_hand",
+            "recuse_reason",
+            "assigned_at",
+            "conflicts",
+        ]
+
+    @extend_schema_field(ConflictReasonSerializer(many=True))
+    def get_conflicts(self, assignment):
+        reasons = self.context.get("conflicts", {}).get((assignment.reviewer_id, assignment.proposal_id), ())
+        return ConflictReasonSerializer(reasons, many=True).data
+
+
+class ConflictSerializer(serializers.Serializer):
+    reviewer = serializers.IntegerField()
+    reviewer_name = serializers.CharField()
+    proposal = serializers.IntegerField()
+    proposal_title = serializers.CharField()
+    reasons = ConflictReasonSerializer(many=True)
+
+
+class PreviewParamsSerializer(serializers.Serializer):
+    reviews_per_proposal = serializers.IntegerField(
+        required=False, min_value=1, max_value=1000, help_text="Try this r instead of the round's."
+    )
+    max_per_reviewer = serializers.IntegerField(
+        required=False, min_value=1, max_value=1000, help_text="Try this k instead of the round's."
+    )
+
+
+class AssignmentPreviewSerializer(serializers.Serializer):
+    volunteers = serializers.IntegerField(help_text="Reviewers in the pool (guardians in guardian mode).")
+    proposals = serializers.IntegerField(help_text="Submitted proposals.")
+    suggested_reviews_per_proposal = serializers.IntegerField(
+        help_text="r = floor(volunteers × 3 / proposals), at least 2 and at most the pool."
+    )
+    suggested_max_per_reviewer = serializers.IntegerField(
+        help_text="k = max(3, ceil(proposals × r / volunteers))."
+    )
+    reviews_per_proposal = serializers.IntegerField(help_text="The r previewed.")
+    max_per_reviewer = serializers.IntegerField(help_text="The k previewed.")
+    new_assignments = serializers.IntegerField(help_text="Assignments that assigning now would add.")
+    reviews_per_proposal_min = serializers.IntegerField()
+    reviews_per_proposal_max = serializers.IntegerField()
+    reads_per_reviewer_min = serializers.IntegerField()
+    reads_per_reviewer_max = serializers.IntegerField()
+    reviewers_without_reading = serializers.IntegerField(help_text="Volunteers who would read nothing.")
+    proposals_short = serializers.IntegerField(help_text="Proposals that would get fewer than r reviews.")
+    conflicts_excluded = serializers.IntegerField()
