@@ -128,7 +128,9 @@ def test_the_form_asks_for_a_reason_then_the_round_page_shows_it(client, alice, 
 
 
 def test_over_the_api_the_400_names_each_unusual_setting_and_a_reason_overrides_them(alice, fund):
-    data = {"fund": fund.pk, "title": "Wide", "opens_on": "2030-01-01", "closes_on": "2030-02-01", **UNUSUAL}
+    # Amounts travel as decimal strings, as the schema says.
+    unusual = {name: value if name == "min_partners" else f"{value}.00" for name, value in UNUSUAL.items()}
+    data = {"fund": fund.pk, "title": "Wide", "opens_on": "2030-01-01", "closes_on": "2030-02-01", **unusual}
 
     refused = client_for(alice).post(f"{BASE}/rounds/", data)
     created = client_for(alice).post(f"{BASE}/rounds/", data | {"override_reason": "A pilot with no cap."})
