@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from clusters import services as cluster_services
 from clusters.models import ClusterSession, FollowUp, LearningCluster, Lesson, PeerAssist
 from funds import services as fund_services
-from funds.models import Award, Fund, Proposal, ReviewAssignment, Round
+from funds.models import Award, Fund, Proposal, ReviewAssignment, Reviewer, Round
 from networks import snapshots
 from networks.models import Member, Network, Relationship, Snapshot
 from tests.clusters.factories import ClusterFactory, ClusterPersonFactory, ParticipantFactory, SessionFactory
@@ -27,6 +27,9 @@ class ApiWorld:
 
     def id_for(self, model) -> int | None:
         return self.ids.get(model)
+
+    def id_for_model_name(self, name: str) -> int | None:
+        return next((pk for model, pk in self.ids.items() if model._meta.model_name == name), None)
 
 
 def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
@@ -82,6 +85,7 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
             Round: in_review.pk,
             Proposal: proposal.pk,
             ReviewAssignment: assignment.pk,
+            Reviewer: assignment.reviewer.pk,
             Award: award.pk,
             LearningCluster: cluster.pk,
             ClusterSession: session.pk,

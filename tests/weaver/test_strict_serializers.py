@@ -6,7 +6,11 @@ from rest_framework import serializers
 from weaver.lib.api import StrictFieldsMixin
 
 # Serializers that read query parameters, where the page's own parameters (page, page_size) also live.
-QUERY_PARAMETER_SERIALIZERS = {"networks.serializers_metrics.SuggestionQuerySerializer"}
+QUERY_PARAMETER_SERIALIZERS = {
+    "networks.serializers_metrics.SuggestionQuerySerializer",
+    "funds.api_rounds.ConflictFilterSerializer",
+    "funds.serializers.PreviewParamsSerializer",
+}
 
 
 def subclasses(cls):
