@@ -219,6 +219,17 @@ def network_account(*, network: Network, user_id: int) -> Account | None:
     return found[0] if found else None
 
 
+def role_holders(*, network: Network, role: str):
+    """The logins holding this role in the network, by username."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(network_roles__network=network, network_roles__role=role)
+        .order_by("username")
+    )
+
+
 def community_names(communities: list[dict]) -> dict[int, str]:
     """Names of detected communities, told apart with a letter when several share a place name."""
     named = [(c["id"], c.get("name") or f"Community {c['id'] + 1}") for c in communities]

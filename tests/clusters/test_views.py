@@ -313,6 +313,16 @@ def test_the_facilitator_edits_the_cluster_on_its_page(client, network, dave, cl
     assert list(cluster.facilitators.all()) == [dave]
 
 
+def test_the_facilitator_cannot_pick_a_member_as_facilitator_on_the_edit_page(
+    client, network, dave, bob, cluster
+):
+    url = reverse("clusters:cluster-edit", args=[network.slug, cluster.pk])
+    response = login(client, dave).post(url, edit_form(facilitators=[dave.pk, bob.pk]))
+    assert response.status_code == 200 and response.context["form"].errors["facilitators"]
+    assert not network.roles.filter(user=bob).exclude(role="member").exists()
+    assert list(cluster.facilitators.all()) == [dave]
+
+
 def test_bob_taking_part_cannot_edit_the_cluster_and_charlie_gets_404(
     client, network, bob_in_cluster, charlie, cluster
 ):
