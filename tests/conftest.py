@@ -94,3 +94,16 @@ def real_broker(_celery_eager_by_default):
 def _fast_password_hashing(settings):
     """Hashing a password the production way takes ~0.3 s; tests log in often."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _roomy_request_limits(settings):
+    """Tests send many requests from one address: counts start at zero and the limits are high.
+
+    Tests of the limits themselves lower them (tests/weaver/test_throttling.py).
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    rates = dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/minute")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}

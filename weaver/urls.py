@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts import views as accounts_views
 from weaver import health
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_reset/", accounts_views.password_reset, name="password_reset"),
     # Password reset and first-time password setting (the access e-mail links here).
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

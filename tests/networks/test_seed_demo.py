@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
@@ -391,7 +391,7 @@ PAGES = [
 def test_each_demo_login_opens_its_pages_and_sees_the_demo(
     demo, db, client, username, page, target, expected
 ):
-    assert client.login(username=username, password="weaver-demo")
+    assert client.login(request=RequestFactory().post("/"), username=username, password="weaver-demo")
     kwargs = {"slug": SLUG}
     if target == "cluster":
         kwargs["pk"] = LearningCluster.objects.get(network__slug=SLUG).pk
@@ -408,7 +408,7 @@ def test_the_reviewer_login_finds_its_waiting_review_on_my_reviews(demo, db, cli
     waiting = ReviewAssignment.objects.get(
         reviewer__user=login("reviewer"), status=ReviewAssignment.Status.ASSIGNED
     )
-    assert client.login(username="reviewer", password="weaver-demo")
+    assert client.login(request=RequestFactory().post("/"), username="reviewer", password="weaver-demo")
     response = client.get(reverse("funds:my-reviews", kwargs={"slug": SLUG}))
     assert response.status_code == 200
     text = response.content.decode()
