@@ -200,6 +200,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 WEAVER_SNAPSHOT_DEBOUNCE_SECONDS = env_int("WEAVER_SNAPSHOT_DEBOUNCE_SECONDS", 60, minimum=0)
 CELERY_TIMEZONE = TIME_ZONE
 
+# Who may create networks: "staff" (staff users, and users a staff member gave the "Can add network"
+# permission in the admin) or "any" (every logged-in user).
+WEAVER_NETWORK_CREATORS = env_str("WEAVER_NETWORK_CREATORS", "staff")
+if WEAVER_NETWORK_CREATORS not in ("staff", "any"):
+    raise ImproperlyConfigured(
+        f"WEAVER_NETWORK_CREATORS must be staff or any, not {WEAVER_NETWORK_CREATORS!r}"
+    )
+# Days an access invitation's link works.
+WEAVER_ACCESS_INVITATION_DAYS = env_int("WEAVER_ACCESS_INVITATION_DAYS", 14, minimum=1)
+
 # Caches hold request counts (throttling) and nothing that must survive a restart.
 WEAVER_CACHE_URL = env_str("WEAVER_CACHE_URL")
 if WEAVER_CACHE_URL:

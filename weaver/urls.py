@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
+from networks import views as networks_views
 from weaver import health
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("networks/", include("networks.urls")),
+    path("invitations/<str:token>/", networks_views.invitation_accept, name="invitation-accept"),
     path("networks/<slug:slug>/clusters/", include("clusters.urls")),
     path("networks/<slug:slug>/funds/", include("funds.urls")),
 ]
