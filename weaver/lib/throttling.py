@@ -6,7 +6,7 @@ settings on every request, not at import like DRF's own classes, so they can be 
 
 import hashlib
 
-from rest_framework.authentication import BaseAuthentication, TokenAuthentication
+from rest_framework.authentication import BaseAuthentication, TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, SimpleRateThrottle, UserRateThrottle
@@ -75,6 +75,9 @@ class ThrottledTokenAuthentication(TokenAuthentication):
     """Token authentication where an address that sent too many bad tokens gets 429 for a while."""
 
     def authenticate(self, request):
+        auth = get_authorization_header(request).split()
+        if not auth or auth[0].lower() != self.keyword.lower().encode():
+            return None  # no token: nothing to count, and no cache read
         throttle = AuthFailureThrottle(_ident(request))
         if throttle.refused():
             raise Throttled(wait=throttle.wait())
