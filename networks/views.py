@@ -438,7 +438,10 @@ def invitation_accept(request, token):
                 request, "networks/invitation_accept.html", {**context, "state": "other"}, status=403
             )
         if request.method == "POST":
-            services.access_invitation_accept(user=request.user, invitation=invitation)
+            try:
+                services.access_invitation_accept(user=request.user, invitation=invitation)
+            except ValidationError:  # accepted or withdrawn a moment ago
+                return render(request, "networks/invitation_accept.html", {"state": "unknown"}, status=404)
             messages.success(request, f"Welcome to {invitation.network.name}.")
             return redirect(invitation.network)
         return render(request, "networks/invitation_accept.html", {**context, "state": "accept"})

@@ -288,6 +288,8 @@ def test_the_demo_logins_have_the_right_roles_are_linked_to_people_and_are_print
     )
     assert permissions.can_edit(coordinator, network)
     assert permissions.has_role(member, network, Role.MEMBER) and not permissions.can_edit(member, network)
+    # Starting networks is for staff and those they allow (WEAVER_NETWORK_CREATORS): the demo allows Cora.
+    assert permissions.can_create_network(coordinator) and not permissions.can_create_network(member)
     for name, role in (
         ("reviewer", Role.REVIEWER),
         ("facilitator", Role.FACILITATOR),
