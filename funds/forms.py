@@ -6,16 +6,20 @@ from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
+from django.utils.html import escape
 
 from funds.models import SUMMARY_MAX_CHARS, GranteeReport, Round
 from funds.selectors import round_rubric_locked_reason
 from funds.services import LOCKED_AFTER_OPEN, ROUND_FIELDS
 from networks.models import Member
+from weaver.lib.limits import capped
 
 
 class FundForm(forms.Form):
     name = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, validators=capped("Description")
+    )
 
 
 class RoundForm(forms.ModelForm):
@@ -137,7 +141,9 @@ class ProposalForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, validators=capped("Comment")
+    )
     shareable = forms.BooleanField(
         required=False, label="The applicants may read this comment after the decision"
     )
@@ -148,7 +154,8 @@ class ReviewForm(forms.Form):
         for c in self.criteria:
             self.fields[f"score_{c.pk}"] = forms.TypedChoiceField(
                 label=f"{c.name} (weight {c.weight.normalize():f})",
-                help_text=c.description,
+                # Crispy and Django print help_text as HTML; the description is the coordinator's text.
+                help_text=escape(c.description),
                 choices=[(i, str(i)) for i in range(1, 6)],
                 coerce=int,
                 widget=forms.RadioSelect,
@@ -169,7 +176,7 @@ class ReviewForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), validators=capped("Reason"))
 
 
 class AwardForm(forms.Form):

@@ -15,7 +15,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquer
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from networks import permissions, selectors, services
 from networks.filters import MemberFilter
@@ -99,6 +99,7 @@ def network_list(request):
 
 
 @login_required
+@require_safe
 def network_detail(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     members = network.members.active()
@@ -137,6 +138,7 @@ def network_edit(request, slug):
 
 
 @login_required
+@require_safe
 def member_list(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     data = request.GET.copy()
@@ -180,6 +182,7 @@ def member_list(request, slug):
 
 
 @login_required
+@require_safe
 def member_detail(request, slug, pk):
     network = permissions.get_network_for_user(request.user, slug)
     member = permissions.get_member(network, pk)
@@ -332,6 +335,7 @@ def relationship_end(request, slug, pk):
 
 
 @login_required
+@require_safe
 def organisation_list(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     queryset = (

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
     "accounts",
     "networks",
     "funds",
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "weaver.lib.middleware.ProbeMiddleware",
     "weaver.lib.middleware.UploadSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "weaver.lib.csp.CSPMiddleware",
     "weaver.lib.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,6 +140,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 WEAVER_MAX_UPLOAD_MB = env_int("WEAVER_MAX_UPLOAD_MB", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEAVER_MAX_UPLOAD_MB * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Data rows (members plus ties) one import may hold; a worker plans it in memory (~6 KB a row).
+WEAVER_IMPORT_MAX_ROWS = env_int("WEAVER_IMPORT_MAX_ROWS", 300_000, minimum=1)
+# An import being checked or applied with no progress for this long is re-sent by the reconciler.
+WEAVER_IMPORT_STALE_SECONDS = env_int("WEAVER_IMPORT_STALE_SECONDS", 300, minimum=0)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -159,6 +165,34 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no inline
+# code or style attributes. weaver.lib.csp loosens styles for the API's pages (third-party UIs) and
+# allows the one inline <style> of the handbook by its hash. Report-only logs violations in the browser
+# (and to WEAVER_CSP_REPORT_URI) without blocking anything: for trying a change of policy.
+_csp = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Bootstrap draws its form controls' arrows and ticks with data: SVG images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        # The map's layout refinement runs in a Web Worker built from a blob: URL (graphology).
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+WEAVER_CSP_REPORT_URI = env_str("WEAVER_CSP_REPORT_URI")
+if WEAVER_CSP_REPORT_URI:
+    _csp["DIRECTIVES"]["report-uri"] = [WEAVER_CSP_REPORT_URI]
+WEAVER_CSP_REPORT_ONLY = env_bool("WEAVER_CSP_REPORT_ONLY", False)
+CONTENT_SECURITY_POLICY = None if WEAVER_CSP_REPORT_ONLY else _csp
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp if WEAVER_CSP_REPORT_ONLY else None
 
 # Celery. Unset CELERY_BROKER_URL means tasks run in-process (eager).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

@@ -3,7 +3,7 @@ import re
 from django.core import mail
 
 from networks.models import Role
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, new_guarded_page
 from tests.factories import MemberFactory, NetworkFactory, RoleFactory, UserFactory
 
 
@@ -29,7 +29,7 @@ def test_a_coordinator_invites_a_person_who_chooses_a_password_from_the_email_an
     [message] = mail.outbox
     link = re.search(r"https?://\S+/invitations/\S+/", message.body).group(0)
     path = link.split("://", 1)[1].split("/", 1)[1]
-    newcomer = browser.new_context(base_url=live_server.url).new_page()
+    newcomer_context, newcomer, newcomer_guard = new_guarded_page(browser, live_server.url)
     newcomer.goto(f"/{path}")
     assert newcomer.get_by_text("Your login will be “dana”").is_visible()
     newcomer.locator("input[name=new_password1]").fill("a-long-pass-phrase-42")
@@ -37,6 +37,8 @@ def test_a_coordinator_invites_a_person_who_chooses_a_password_from_the_email_an
     newcomer.get_by_role("button", name="Save my password and join").click()
     assert newcomer.get_by_text("Welcome to Healthy Valleys").is_visible()
     shot(newcomer, "invitation-accepted")
+    newcomer_context.close()
+    newcomer_guard.check()
 
     page.reload()
     assert page.locator("table").get_by_text("Dana Osei").is_visible()
