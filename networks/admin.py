@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from networks.models import (
+    AccessInvitation,
     ImportBatch,
     ImportFile,
     Member,
@@ -36,6 +37,16 @@ class NetworkRoleAdmin(admin.ModelAdmin):
     list_display = ["user", "network", "role"]
     list_filter = ["role", "network"]
     search_fields = ["user__username", "network__name"]
+
+
+@admin.register(AccessInvitation)
+class AccessInvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "network", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["network"]
+    search_fields = ["email", "member__name", "network__name"]
+    raw_id_fields = ["member", "created_by", "accepted_by"]
+    # Accepting gives roles: that happens through the link only (networks.services).
+    readonly_fields = ["roles", "accepted_at", "accepted_by", "created_at"]
 
 
 @admin.register(Tag)

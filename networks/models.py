@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core import signing
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -51,6 +52,72 @@ class NetworkRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.network}"
+
+
+INVITATION_SALT = "networks.access-invitation"
+
+
+class AccessInvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def from_token(self, token: str):
+        """The invitation a link's token names, or None when the token was not signed by this site."""
+        try:
+            pk = signing.loads(token, salt=INVITATION_SALT)
+        except signing.BadSignature:
+            return None
+        return self.select_related("network", "member").filter(pk=pk).first() if isinstance(pk, int) else None
+
+
+class AccessInvitation(models.Model):
+    """An offer of roles in a network, e-mailed to a person; the roles are given only when it is accepted.
+
+    The link carries a token signed with the site's secret key (networks.invitations), naming this row.
+    """
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="invitations")
+    member = models.ForeignKey("Member", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    roles = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["network", "member"])]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.network}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in sorted(self.roles)]
+
+    @property
+    def token(self) -> str:
+        """What the e-mailed link carries: this row's id, signed with the site's secret key."""
+        return signing.dumps(self.pk, salt=INVITATION_SALT)
 
 
 class Tag(models.Model):

@@ -54,7 +54,7 @@ REVIEWED = {
     ): "a plain-text e-mail",
     (
         "templates/networks/emails/access_invitation.txt",
-        "{% autoescape off %}Hello {{ account.first_name|default:account.username }},",
+        "{% autoescape off %}Hello {{ name }},",
     ): "a plain-text e-mail",
     ("templates/networks/dashboard.html", '{{ trends|json_script:"trend-data" }}'): (
         "json_script escapes <, > and & inside the JSON; dashboard.js reads it with JSON.parse"

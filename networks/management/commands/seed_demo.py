@@ -17,6 +17,7 @@ import random
 import unicodedata
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -145,6 +146,10 @@ class Command(BaseCommand):
                 network = services.network_create(user=coordinator, name=NAME, slug=SLUG, purpose=PURPOSE)
                 _seed(network, coordinator)
             services.role_grant(network=network, user=coordinator, role=Role.COORDINATOR)
+            # What a staff member would do in the admin, so the demo shows starting a network too.
+            coordinator.user_permissions.add(
+                Permission.objects.get(content_type__app_label="networks", codename="add_network")
+            )
             users = {"coordinator": coordinator}
             for username, role, (org, index), _ in LOGINS:
                 users[username] = _login(network, username, password, org=org, index=index)
@@ -174,7 +179,9 @@ class Command(BaseCommand):
         )
         self.stdout.write("")
         self.stdout.write("  Open http://127.0.0.1:8000/ and log in:")
-        self.stdout.write(f"    {'coordinator':<11} / {password}   (can change everything)")
+        self.stdout.write(
+            f"    {'coordinator':<11} / {password}   (can change everything, and start networks)"
+        )
         for username, _, _, what in LOGINS:
             person = network.members.filter(user=users[username]).first()
             who = f"{person.name}: " if person else ""
