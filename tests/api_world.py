@@ -12,8 +12,9 @@ from clusters import services as cluster_services
 from clusters.models import ClusterSession, FollowUp, LearningCluster, Lesson, PeerAssist
 from funds import services as fund_services
 from funds.models import Award, Fund, Proposal, ReviewAssignment, Reviewer, Round
+from networks import services as network_services
 from networks import snapshots
-from networks.models import Member, Network, Relationship, Snapshot
+from networks.models import AccessInvitation, Member, Network, Relationship, Snapshot
 from tests.clusters.factories import ClusterFactory, ClusterPersonFactory, ParticipantFactory, SessionFactory
 from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
 from tests.funds.conftest import make_reviewer, make_round, submit_proposal
@@ -72,6 +73,9 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
     )
     follow_up = cluster_services.followup_add(user=alice, peer_assist=peer_assist, action="Buy umbrellas")
     lesson = cluster_services.lesson_add(user=alice, cluster=cluster, text="Meet indoors in winter.")
+    invitation = network_services.access_set(
+        user=alice, network=network, member=people[2], roles={"member"}
+    ).invitation
 
     return ApiWorld(
         network=network,
@@ -92,6 +96,7 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
             PeerAssist: peer_assist.pk,
             FollowUp: follow_up.pk,
             Lesson: lesson.pk,
+            AccessInvitation: invitation.pk,
         },
         tokens={
             persona: Token.objects.create(user=user).key
