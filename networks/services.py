@@ -17,7 +17,16 @@ from django.utils.text import slugify
 
 from networks import emails
 from networks.importing.reading import LIST_SEPARATOR
-from networks.models import Member, Network, NetworkRole, Relationship, Role, SuggestionDecision, Tag
+from networks.models import (
+    Member,
+    Network,
+    NetworkRole,
+    Relationship,
+    RelationshipReport,
+    Role,
+    SuggestionDecision,
+    Tag,
+)
 
 UNSET = object()
 
@@ -370,6 +379,130 @@ def relationship_end(*, user, relationship: Relationship, ended_on=None) -> Rela
         _with_history_user(relationship, user).save(update_fields=["ended_on", "updated_at"])
         _graph_changed(network=relationship.network, user=user)
     return relationship
+
+
+@dataclass
+class ReportsChange:
+    created: list[Relationship]
+    removed: int
+    confirmed: int
+
+
+def _refresh_reported_tie(*, tie: Relationship, user) -> bool:
+    """Recompute a reported tie's confirmation and strength from its reports; False when it was deleted."""
+    reports = list(tie.reports.values_list("reporter_id", "strength"))
+    if not reports:
+        if tie.provenance == Relationship.Provenance.SURVEY:
+            pk = tie.pk
+            tie.delete()
+            # Nothing of a tie that existed only because of its reporters stays in history.
+            Relationship.history.filter(id=pk).delete()
+            return False
+        if tie.confirmation:
+            tie.confirmation = ""
+            _with_history_user(tie, user).save(update_fields=["confirmation", "updated_at"])
+        return True
+    reporters = {reporter for reporter, _ in reports}
+    confirmation = "confirmed" if {tie.source_id, tie.target_id} <= reporters else "reported"
+    fields = []
+    if tie.confirmation != confirmation:
+        tie.confirmation = confirmation
+        fields.append("confirmation")
+    strength = max(strength for _, strength in reports)
+    if tie.provenance == Relationship.Provenance.SURVEY and tie.strength != strength:
+        tie.strength = strength
+        fields.append("strength")
+    if fields:
+        _with_history_user(tie, user).save(update_fields=[*fields, "updated_at"])
+    return True
+
+
+@transaction.atomic
+def relationship_reports_set(
+    *,
+    user,
+    network: Network,
+    key: str,
+    detail: str,
+    reporter: Member,
+    kind: str,
+    named: dict[int, int],
+) -> ReportsChange:
+    """Make `reporter`'s reported ties of `kind` from source `key` exactly `named` (member id -> strength).
+
+    A named member with no such tie gets one (provenance survey); a tie named by both sides is
+    confirmed, by one side reported; a survey tie nobody reports any more is deleted with its history.
+    """
+    kind = kind.strip().lower()
+    if reporter.network_id != network.pk:
+        raise ValidationError({"reporter": "This member belongs to another network."})
+    targets = {m.pk: m for m in Member.objects.active().filter(network=network, pk__in=list(named))}
+    missing = set(named) - set(targets)
+    if missing:
+        raise ValidationError({"named": "Some of the people named are not active members of this network."})
+    if reporter.pk in named:
+        raise ValidationError({"named": "You cannot name yourself."})
+    current = {
+        report.relationship.other(reporter).pk: report
+        for report in RelationshipReport.objects.select_related("relationship").filter(
+            key=key, reporter=reporter, relationship__kind=kind, relationship__network=network
+        )
+    }
+    touched: dict[int, Relationship] = {}
+    created: list[Relationship] = []
+    for other_pk, report in current.items():
+        if other_pk not in named:
+            touched[report.relationship_id] = report.relationship
+            report.delete()
+        elif report.strength != named[other_pk]:
+            report.strength = named[other_pk]
+            report.save(update_fields=["strength"])
+            touched[report.relationship_id] = report.relationship
+    for other_pk, strength in named.items():
+        if other_pk in current:
+            continue
+        target = targets[other_pk]
+        tie = active_tie_between(source=reporter, target=target, kind=kind)
+        if tie is None:
+            tie = relationship_add(
+                user=user,
+                network=network,
+                source=reporter,
+                target=target,
+                kind=kind,
+                strength=strength,
+                provenance=Relationship.Provenance.SURVEY,
+                provenance_detail=detail[:200],
+            )
+            Relationship.objects.filter(pk=tie.pk).update(provenance_key=key)
+            tie.provenance_key = key
+            created.append(tie)
+        RelationshipReport.objects.create(relationship=tie, reporter=reporter, key=key, strength=strength)
+        touched[tie.pk] = tie
+    removed = 0
+    for tie in touched.values():
+        if not _refresh_reported_tie(tie=tie, user=user):
+            removed += 1
+    if touched:
+        _graph_changed(network=network, user=user)
+    confirmed = sum(1 for tie in touched.values() if tie.pk and tie.confirmation == "confirmed")
+    return ReportsChange(created=created, removed=removed, confirmed=confirmed)
+
+
+@transaction.atomic
+def relationship_reports_withdraw(*, user, network: Network, key: str, reporter: Member) -> int:
+    """Take back everything `reporter` reported under `key`; returns how many ties were deleted."""
+    kinds = set(
+        RelationshipReport.objects.filter(key=key, reporter=reporter).values_list(
+            "relationship__kind", flat=True
+        )
+    )
+    return sum(
+        relationship_reports_set(
+            user=user, network=network, key=key, detail="", reporter=reporter, kind=kind, named={}
+        ).removed
+        for kind in kinds
+    )
 
 
 def network_update(*, user, network: Network, name: str, purpose: str) -> Network:

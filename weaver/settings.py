@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "networks",
     "funds",
     "clusters",
+    "surveys",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Edits within this window are gathered into one metrics computation.
 WEAVER_SNAPSHOT_DEBOUNCE_SECONDS = env_int("WEAVER_SNAPSHOT_DEBOUNCE_SECONDS", 60, minimum=0)
+# The most people one survey answer may name (per question): a guard against pasted or scripted lists.
+WEAVER_SURVEY_MAX_CONTACTS = env_int("WEAVER_SURVEY_MAX_CONTACTS", 50, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {
@@ -230,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "funds.models.Proposal.Status",
         "ReviewAssignmentStatusEnum": "funds.models.ReviewAssignment.Status",
         "SnapshotStatusEnum": "networks.models.Snapshot.Status",
+        "CampaignStatusEnum": "surveys.models.Campaign.Status",
         "MemberKindEnum": "networks.models.Member.Kind",
         "NetworkRoleEnum": "networks.models.Role",
         "SuggestionKindEnum": "networks.serializers_metrics.SuggestionKind",

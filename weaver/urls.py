@@ -22,6 +22,7 @@ urlpatterns = [
     path("networks/", include("networks.urls")),
     path("networks/<slug:slug>/clusters/", include("clusters.urls")),
     path("networks/<slug:slug>/funds/", include("funds.urls")),
+    path("", include("surveys.urls")),
 ]
 
 handler404 = "weaver.lib.api.handler404"

@@ -1,0 +1,67 @@
+from django import template
+from django.template.loader import render_to_string
+
+register = template.Library()
+
+RATING_LABELS = {
+    "trust_reliability": "Reliable",
+    "trust_mission": "Supports the mission",
+    "trust_openness": "Open to discussion",
+    "value_power": "Power and influence",
+    "value_involvement": "Involvement",
+    "value_resources": "Resources brought",
+}
+
+
+@register.filter
+def get(mapping, key):
+    return (mapping or {}).get(key)
+
+
+@register.simple_tag
+def health_value(response, area):
+    return getattr(response, f"health_{area}", None) if response else None
+
+
+def _rating_fields(trust_fields, value_fields, nomination=None):
+    return [
+        (name, RATING_LABELS[name], getattr(nomination, name) if nomination else None)
+        for name in (*trust_fields, *value_fields)
+    ]
+
+
+@register.simple_tag
+def contact(question, nomination, campaign, frequencies, trust_fields, value_fields):
+    """One named person on the answer page, as saved."""
+    person = nomination.member or nomination.pending
+    context = {
+        "question": question,
+        "target": f"m{nomination.member_id}" if nomination.member_id else f"p{nomination.pending_id}",
+        "name": person.name,
+        "organisation": (
+            ", ".join(o.name for o in nomination.member.organisations.all())
+            if nomination.member
+            else nomination.pending.organisation
+        ),
+        "pending": nomination.pending_id is not None,
+        "nomination": nomination,
+        "campaign": campaign,
+        "frequencies": frequencies,
+        "rating_fields": _rating_fields(trust_fields, value_fields, nomination),
+    }
+    return render_to_string("surveys/_contact.html", context)
+
+
+@register.simple_tag
+def contact_template(campaign, frequencies, trust_fields, value_fields):
+    """The markup the picker clones for a newly named person (QID, TARGET and NAME are filled in by JS)."""
+    context = {
+        "question": {"pk": "QID"},
+        "target": "TARGET",
+        "name": "NAME",
+        "organisation": "ORG",
+        "campaign": campaign,
+        "frequencies": frequencies,
+        "rating_fields": _rating_fields(trust_fields, value_fields),
+    }
+    return render_to_string("surveys/_contact.html", context)
