@@ -25,25 +25,29 @@ def response_rate(*, invited: int, responded: int) -> float | None:
 def trust_value_received(ratings: Iterable[tuple[int, int, Mapping[str, int | None]]]) -> dict[int, dict]:
     """Per rated member: each indicator's mean of the ratings others gave, `trust`, `value` and `raters`.
 
-    `ratings` are (rater, rated, {indicator: 1-4 or None}); a rating of oneself is ignored, and so
-    are blank indicators.
+    `ratings` are (rater, rated, {indicator: 1-4 or None}). Someone rating the same person under two
+    questions counts once (the mean of their ratings), so every rater weighs the same; ratings of
+    oneself and blank indicators are ignored.
     """
-    given: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    raters: dict[int, set[int]] = defaultdict(set)
+    given: dict[int, dict[str, dict[int, list[int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
     for rater, rated, scores in ratings:
         if rater == rated:
             continue
         for indicator in TRUST + VALUE:
             score = scores.get(indicator)
             if score is not None:
-                given[rated][indicator].append(score)
-                raters[rated].add(rater)
+                given[rated][indicator][rater].append(score)
     result = {}
     for rated, by_indicator in given.items():
-        row: dict = {indicator: _mean(by_indicator.get(indicator, [])) for indicator in TRUST + VALUE}
+        row: dict = {
+            indicator: _mean([fmean(scores) for scores in by_indicator[indicator].values()])
+            for indicator in TRUST + VALUE
+        }
         row["trust"] = _mean([row[i] for i in TRUST if row[i] is not None])
         row["value"] = _mean([row[i] for i in VALUE if row[i] is not None])
-        row["raters"] = len(raters[rated])
+        row["raters"] = len({rater for by_rater in by_indicator.values() for rater in by_rater})
         result[rated] = row
     return result
 

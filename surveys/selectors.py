@@ -53,12 +53,13 @@ def invitation_for_link(*, campaign_pk: int, token: str) -> Invitation:
 
 
 def roster_search(*, invitation: Invitation, q: str, limit: int = 10) -> list[dict]:
-    """Members of the invitation's network matching `q` by name or organisation (not the respondent)."""
+    """People of the invitation's network matching `q` by name or organisation (not the respondent)."""
     q = q.strip()
     if len(q) < 2 or "\x00" in q:
         return []
     members = (
         Member.objects.active()
+        .people()
         .filter(network_id=invitation.campaign.network_id)
         .filter(Q(name__icontains=q) | Q(organisations__name__icontains=q))
         .exclude(pk=invitation.member_id)

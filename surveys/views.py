@@ -8,7 +8,7 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import TooManyFieldsSent, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -275,7 +275,16 @@ def answer(request, campaign_pk, token):
     except selectors.LinkError as error:
         return _link_error(request, error)
     campaign = invitation.campaign
-    action = request.POST.get("action", "")
+    try:
+        action = request.POST.get("action", "")
+    except TooManyFieldsSent:
+        cap = settings.WEAVER_SURVEY_MAX_CONTACTS
+        message = f"Too many answers at once: name at most {cap} people per question."
+        if _wants_json(request):
+            return JsonResponse({"errors": [message]}, status=400)
+        return render(
+            request, "surveys/answer_unavailable.html", {"message": message, "retry": True}, status=400
+        )
     has_response = hasattr(invitation, "response")
     if request.method == "POST" and action == "consent":
         if request.POST.get("consent") != "yes":
