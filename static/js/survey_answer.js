@@ -13,7 +13,18 @@
     return form.querySelector("input[name=csrfmiddlewaretoken]").value;
   }
 
+  // One save in flight at a time, so an older state never lands after a newer one.
+  let saving = false;
+  let changes = 0;
+  let saveAgain = false;
+
   function save() {
+    if (saving) {
+      saveAgain = true;
+      return;
+    }
+    saving = true;
+    const version = changes;
     const data = new FormData(form);
     data.set("action", "save");
     status.textContent = "Saving…";
@@ -25,18 +36,28 @@
     })
       .then((r) => r.json().then((body) => ({ ok: r.ok, body })))
       .then(({ ok, body }) => {
+        if (ok && version !== changes) return; // newer changes are on their way
         status.textContent = ok ? "Saved" : "Not saved: " + (body.errors || [body.error]).join(" ");
         status.dataset.state = ok ? "saved" : "error";
       })
       .catch(() => {
         status.textContent = "Not saved: check your connection.";
         status.dataset.state = "error";
+      })
+      .finally(() => {
+        saving = false;
+        if (saveAgain) {
+          saveAgain = false;
+          save();
+        }
       });
   }
 
   function saveSoon() {
+    changes += 1;
     clearTimeout(saveTimer);
     status.dataset.state = "pending";
+    status.textContent = "Not saved yet…";
     saveTimer = setTimeout(save, 400);
   }
 
