@@ -492,17 +492,21 @@ def relationship_reports_set(
 @transaction.atomic
 def relationship_reports_withdraw(*, user, network: Network, key: str, reporter: Member) -> int:
     """Take back everything `reporter` reported under `key`; returns how many ties were deleted."""
-    kinds = set(
-        RelationshipReport.objects.filter(key=key, reporter=reporter).values_list(
-            "relationship__kind", flat=True
-        )
-    )
-    return sum(
+    reported = RelationshipReport.objects.filter(key=key, reporter=reporter)
+    kinds = set(reported.values_list("relationship__kind", flat=True))
+    tie_ids = list(reported.values_list("relationship_id", flat=True))
+    removed = sum(
         relationship_reports_set(
             user=user, network=network, key=key, detail="", reporter=reporter, kind=kind, named={}
         ).removed
         for kind in kinds
     )
+    if reporter.user_id:
+        # Ties the other side also reported stay; their history no longer says who wrote them.
+        Relationship.history.filter(id__in=tie_ids, history_user_id=reporter.user_id).update(
+            history_user=None
+        )
+    return removed
 
 
 def network_update(*, user, network: Network, name: str, purpose: str) -> Network:

@@ -43,6 +43,13 @@ class CampaignForm(forms.Form):
     ask_health = forms.BooleanField(
         required=False, initial=True, label="Ask the network health self-assessment"
     )
+    remind_days_before = forms.IntegerField(
+        min_value=0,
+        max_value=90,
+        required=False,
+        initial=3,
+        label="Remind those who have not answered, days before closing",
+    )
 
     def clean(self):
         data = super().clean()

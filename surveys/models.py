@@ -53,6 +53,15 @@ class Campaign(models.Model):
     ask_health = models.BooleanField(
         default=True, help_text="Ask the five-area network health self-assessment."
     )
+    remind_days_before = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        default=3,
+        help_text="E-mail a reminder this many days before it closes (blank: none).",
+    )
+    reminded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the automatic reminder went out."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -28,10 +28,12 @@ class CampaignSerializer(serializers.ModelSerializer):
             "visibility",
             "ask_trust_value",
             "ask_health",
+            "remind_days_before",
+            "reminded_at",
             "questions",
             "created_at",
         ]
-        read_only_fields = ["status", "created_at"]
+        read_only_fields = ["status", "created_at", "reminded_at"]
 
 
 class CampaignCreateSerializer(CampaignSerializer):

@@ -65,6 +65,7 @@ def campaign_create(
     custom_questions=(),
     ask_trust_value: bool = True,
     ask_health: bool = True,
+    remind_days_before: int | None = 3,
 ) -> Campaign:
     """Create a draft campaign with its name generators (standard ones and custom (text, tie type) pairs)."""
     campaign = Campaign(
@@ -77,6 +78,7 @@ def campaign_create(
         visibility=visibility,
         ask_trust_value=ask_trust_value,
         ask_health=ask_health,
+        remind_days_before=remind_days_before,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     campaign.full_clean(exclude=["network"])
@@ -391,3 +393,25 @@ def response_withdraw(*, invitation: Invitation) -> dict:
     response.delete()
     AuditEntry.objects.create(campaign=campaign, action=AuditEntry.Action.WITHDRAWAL, counts=counts)
     return counts
+
+
+def campaigns_remind_due(*, now=None) -> list[int]:
+    """Queue the automatic reminder of each open campaign now within its days before closing (once)."""
+    now = now or timezone.now()
+    due = []
+    campaigns = Campaign.objects.filter(
+        status=Campaign.Status.OPEN,
+        reminded_at__isnull=True,
+        remind_days_before__isnull=False,
+        closes_at__gt=now,
+    )
+    for campaign in campaigns:
+        if now < campaign.closes_at - timezone.timedelta(days=campaign.remind_days_before):
+            continue
+        with transaction.atomic():
+            # A guarded update: two beat runs at once remind once.
+            if not Campaign.objects.filter(pk=campaign.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            invitations_send(user=None, campaign=campaign, reminder=True)
+        due.append(campaign.pk)
+    return due

@@ -1,6 +1,7 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from networks.models import Relationship, RelationshipReport
 from surveys import selectors, services
@@ -277,3 +278,37 @@ def test_a_revoked_link_stops_working(invitations, alice):
 
     with pytest.raises(selectors.LinkError, match="withdrawn"):
         selectors.invitation_for_link(campaign_pk=ana.campaign_id, token=token)
+
+
+@pytest.mark.django_db
+def test_after_a_withdrawal_the_history_of_ties_that_stay_does_not_name_the_respondents_login(
+    network, people, invitations, bob
+):
+    people["Ana"].user = bob
+    people["Ana"].save()
+    answer(invitations["Ana"], {"work": [people["Ben"]]})
+    answer(invitations["Ben"], {"work": [people["Ana"]]})
+    tie = Relationship.objects.get(network=network, provenance="survey")
+    assert tie.history.filter(history_user=bob).exists()
+
+    services.response_withdraw(invitation=invitations["Ana"])
+
+    assert tie.history.exists()
+    assert not tie.history.filter(history_user=bob).exists()
+
+
+@pytest.mark.django_db
+def test_the_automatic_reminder_goes_once_when_the_campaign_is_within_its_days_before_closing(
+    people, campaign, invitations, django_capture_on_commit_callbacks
+):
+    answer(invitations["Ana"], {"work": [people["Ben"]]})
+    early = campaign.closes_at - timezone.timedelta(days=4)
+    due = campaign.closes_at - timezone.timedelta(days=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.campaigns_remind_due(now=early) == []
+        assert services.campaigns_remind_due(now=due) == [campaign.pk]
+        assert services.campaigns_remind_due(now=due) == []
+
+    assert len(mail.outbox) == 4
+    assert all(m.subject.startswith("Reminder") for m in mail.outbox)
