@@ -14,6 +14,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from networks import emails
 from networks.importing.reading import LIST_SEPARATOR
@@ -388,33 +389,44 @@ class ReportsChange:
     confirmed: int
 
 
-def _refresh_reported_tie(*, tie: Relationship, user) -> bool:
-    """Recompute a reported tie's confirmation and strength from its reports; False when it was deleted."""
-    reports = list(tie.reports.values_list("reporter_id", "strength"))
-    if not reports:
-        if tie.provenance == Relationship.Provenance.SURVEY:
-            pk = tie.pk
-            tie.delete()
-            # Nothing of a tie that existed only because of its reporters stays in history.
-            Relationship.history.filter(id=pk).delete()
-            return False
-        if tie.confirmation:
-            tie.confirmation = ""
-            _with_history_user(tie, user).save(update_fields=["confirmation", "updated_at"])
-        return True
-    reporters = {reporter for reporter, _ in reports}
-    confirmation = "confirmed" if {tie.source_id, tie.target_id} <= reporters else "reported"
-    fields = []
-    if tie.confirmation != confirmation:
-        tie.confirmation = confirmation
-        fields.append("confirmation")
-    strength = max(strength for _, strength in reports)
-    if tie.provenance == Relationship.Provenance.SURVEY and tie.strength != strength:
-        tie.strength = strength
-        fields.append("strength")
-    if fields:
-        _with_history_user(tie, user).save(update_fields=[*fields, "updated_at"])
-    return True
+def _refresh_reported_ties(*, ties: list[Relationship], user) -> int:
+    """Recompute reported ties' confirmation and strength from their reports; delete the survey ties
+    nobody reports any more, with their history. Returns how many were deleted."""
+    reports: dict[int, list[tuple[int, int]]] = {tie.pk: [] for tie in ties}
+    for tie_id, reporter_id, strength in RelationshipReport.objects.filter(relationship__in=ties).values_list(
+        "relationship_id", "reporter_id", "strength"
+    ):
+        reports[tie_id].append((reporter_id, strength))
+    dead, changed = [], []
+    now = timezone.now()
+    for tie in ties:
+        given = reports[tie.pk]
+        if not given and tie.provenance == Relationship.Provenance.SURVEY:
+            dead.append(tie.pk)
+            continue
+        reporters = {reporter for reporter, _ in given}
+        confirmation = ""
+        if given:
+            confirmation = "confirmed" if {tie.source_id, tie.target_id} <= reporters else "reported"
+        strength = tie.strength
+        if given and tie.provenance == Relationship.Provenance.SURVEY:
+            strength = max(s for _, s in given)
+        if (tie.confirmation, tie.strength) != (confirmation, strength):
+            tie.confirmation, tie.strength, tie.updated_at = confirmation, strength, now
+            changed.append(tie)
+    if changed:
+        bulk_update_with_history(
+            changed, Relationship, ["confirmation", "strength", "updated_at"], default_user=_acting(user)
+        )
+    if dead:
+        Relationship.objects.filter(pk__in=dead).delete()
+        # Nothing of a tie that existed only because of its reporters stays in history.
+        Relationship.history.filter(id__in=dead).delete()
+    return len(dead)
+
+
+def _acting(user):
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 @transaction.atomic
@@ -432,16 +444,20 @@ def relationship_reports_set(
 
     A named member with no such tie gets one (provenance survey); a tie named by both sides is
     confirmed, by one side reported; a survey tie nobody reports any more is deleted with its history.
+    Written in bulk: one answer naming 25 people is a handful of queries, not a hundred.
     """
     kind = kind.strip().lower()
-    if reporter.network_id != network.pk:
-        raise ValidationError({"reporter": "This member belongs to another network."})
-    targets = {m.pk: m for m in Member.objects.active().filter(network=network, pk__in=list(named))}
-    missing = set(named) - set(targets)
-    if missing:
-        raise ValidationError({"named": "Some of the people named are not active members of this network."})
+    if reporter.network_id != network.pk or reporter.archived_at:
+        raise ValidationError({"reporter": "This member cannot report ties in this network."})
     if reporter.pk in named:
         raise ValidationError({"named": "You cannot name yourself."})
+    if any(not isinstance(v, int) or not 1 <= v <= 5 for v in named.values()):
+        raise ValidationError({"named": "Strength must be a whole number from 1 to 5."})
+    active = set(
+        Member.objects.active().filter(network=network, pk__in=list(named)).values_list("pk", flat=True)
+    )
+    if active != set(named):
+        raise ValidationError({"named": "Some of the people named are not active members of this network."})
     current = {
         report.relationship.other(reporter).pk: report
         for report in RelationshipReport.objects.select_related("relationship").filter(
@@ -449,43 +465,61 @@ def relationship_reports_set(
         )
     }
     touched: dict[int, Relationship] = {}
+    gone = [report for other, report in current.items() if other not in named]
+    restated = [r for other, r in current.items() if other in named and r.strength != named[other]]
+    for report in restated:
+        report.strength = named[report.relationship.other(reporter).pk]
+    if restated:
+        RelationshipReport.objects.bulk_update(restated, ["strength"])
+    if gone:
+        RelationshipReport.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    for report in gone + restated:
+        touched[report.relationship_id] = report.relationship
+    new_targets = [pk for pk in named if pk not in current]
     created: list[Relationship] = []
-    for other_pk, report in current.items():
-        if other_pk not in named:
-            touched[report.relationship_id] = report.relationship
-            report.delete()
-        elif report.strength != named[other_pk]:
-            report.strength = named[other_pk]
-            report.save(update_fields=["strength"])
-            touched[report.relationship_id] = report.relationship
-    for other_pk, strength in named.items():
-        if other_pk in current:
-            continue
-        target = targets[other_pk]
-        tie = active_tie_between(source=reporter, target=target, kind=kind)
-        if tie is None:
-            tie = relationship_add(
-                user=user,
+    if new_targets:
+        ties = {
+            tie.other(reporter).pk: tie
+            for tie in Relationship.objects.active().filter(
+                Q(source=reporter, target_id__in=new_targets) | Q(target=reporter, source_id__in=new_targets),
+                kind=kind,
+            )
+        }
+        today = timezone.localdate()
+        missing = [
+            Relationship(
                 network=network,
                 source=reporter,
-                target=target,
+                target_id=pk,
                 kind=kind,
-                strength=strength,
+                strength=named[pk],
+                started_on=today,
                 provenance=Relationship.Provenance.SURVEY,
                 provenance_detail=detail[:200],
+                provenance_key=key,
+                confirmation="reported",
             )
-            Relationship.objects.filter(pk=tie.pk).update(provenance_key=key)
-            tie.provenance_key = key
-            created.append(tie)
-        RelationshipReport.objects.create(relationship=tie, reporter=reporter, key=key, strength=strength)
-        touched[tie.pk] = tie
-    removed = 0
-    for tie in touched.values():
-        if not _refresh_reported_tie(tie=tie, user=user):
-            removed += 1
+            for pk in new_targets
+            if pk not in ties
+        ]
+        if missing:
+            try:
+                with transaction.atomic():
+                    created = bulk_create_with_history(missing, Relationship, default_user=_acting(user))
+            except IntegrityError:
+                # Another answer created one of these ties between our read and our insert.
+                raise ValidationError("Someone else was saving the same ties: save again.") from None
+            ties.update({tie.target_id: tie for tie in created})
+        RelationshipReport.objects.bulk_create(
+            RelationshipReport(relationship=ties[pk], reporter=reporter, key=key, strength=named[pk])
+            for pk in new_targets
+        )
+        for pk in new_targets:
+            touched[ties[pk].pk] = ties[pk]
+    removed = _refresh_reported_ties(ties=list(touched.values()), user=user) if touched else 0
     if touched:
         _graph_changed(network=network, user=user)
-    confirmed = sum(1 for tie in touched.values() if tie.pk and tie.confirmation == "confirmed")
+    confirmed = sum(1 for tie in touched.values() if tie.confirmation == "confirmed")
     return ReportsChange(created=created, removed=removed, confirmed=confirmed)
 
 

@@ -53,23 +53,29 @@ def invitation_for_link(*, campaign_pk: int, token: str) -> Invitation:
 
 
 def roster_search(*, invitation: Invitation, q: str, limit: int = 10) -> list[dict]:
-    """People of the invitation's network matching `q` by name or organisation (not the respondent)."""
+    """People of the invitation's network matching `q` by name, then by organisation (not the respondent)."""
     q = q.strip()
     if len(q) < 2 or "\x00" in q:
         return []
-    members = (
-        Member.objects.active()
-        .people()
-        .filter(network_id=invitation.campaign.network_id)
-        .filter(Q(name__icontains=q) | Q(organisations__name__icontains=q))
-        .exclude(pk=invitation.member_id)
-        .distinct()
-        .order_by("name", "pk")[:limit]
-    )
-    members = list(members.prefetch_related("organisations"))
+    people = Member.objects.active().people().filter(network_id=invitation.campaign.network_id)
+    people = people.exclude(pk=invitation.member_id).order_by("name", "pk")
+    # Names first, on their own: the join through organisations (and its DISTINCT) only when they run short.
+    found = list(people.filter(name__icontains=q)[:limit])
+    if len(found) < limit:
+        found += list(
+            people.filter(organisations__name__icontains=q)
+            .exclude(pk__in=[m.pk for m in found])
+            .distinct()[: limit - len(found)]
+        )
+    organisations: dict[int, list[str]] = {}
+    through = Member.organisations.through.objects.filter(from_member_id__in=[m.pk for m in found])
+    for member_id, name in through.values_list("from_member_id", "to_member__name").order_by(
+        "to_member__name"
+    ):
+        organisations.setdefault(member_id, []).append(name)
     return [
-        {"id": f"m{m.pk}", "name": m.name, "organisation": ", ".join(o.name for o in m.organisations.all())}
-        for m in members
+        {"id": f"m{m.pk}", "name": m.name, "organisation": ", ".join(organisations.get(m.pk, []))}
+        for m in found
     ]
 
 
