@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from surveys.models import AuditEntry, Campaign, Invitation, PendingMember, Question
+from surveys.models import AuditEntry, Campaign, Invitation, Nomination, PendingMember, Question, Response
 
 
 class QuestionInline(admin.TabularInline):
@@ -23,6 +23,23 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["campaign__network"]
     raw_id_fields = ["member", "campaign"]
     readonly_fields = ["token_hash", "nonce"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "campaign", "tie_kind"]
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["invitation", "consent_at", "submitted_at", "updated_at"]
+    raw_id_fields = ["invitation"]
+
+
+@admin.register(Nomination)
+class NominationAdmin(admin.ModelAdmin):
+    list_display = ["response", "question", "member", "pending", "strength"]
+    raw_id_fields = ["response", "member", "pending"]
 
 
 @admin.register(PendingMember)
