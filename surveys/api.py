@@ -18,7 +18,7 @@ from networks.api import NetworkScopedViewSet
 from networks.models import Member
 from networks.permissions import can_edit
 from surveys import selectors, services
-from surveys.models import Campaign, Invitation, Nomination
+from surveys.models import Campaign, Invitation
 from surveys.permissions import campaigns_for_user
 from surveys.serializers import (
     CampaignCreateSerializer,
@@ -136,7 +136,8 @@ class CampaignViewSet(
     def responses(self, request, *args, **kwargs):
         campaign = self.get_object()
         nominations: dict[int, list] = {}
-        for n in Nomination.objects.filter(response__invitation__campaign=campaign).order_by("pk").values():
+        readable = selectors.nominations_for_reader(campaign=campaign, user=request.user)
+        for n in readable.order_by("pk").values():
             nominations.setdefault(n["response_id"], []).append(
                 {
                     "question": n["question_id"],
@@ -175,5 +176,7 @@ class CampaignViewSet(
         campaigns = self.get_queryset() if coordinator else campaigns_for_user(request.user, self.network)
         campaign = get_object_or_404(campaigns, pk=self.kwargs["pk"])
         return Response(
-            ResultsSerializer(selectors.campaign_results(campaign=campaign, with_members=coordinator)).data
+            ResultsSerializer(
+                selectors.campaign_results(campaign=campaign, with_members=coordinator, reader=request.user)
+            ).data
         )

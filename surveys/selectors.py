@@ -110,8 +110,9 @@ def campaign_progress(*, campaign: Campaign) -> Progress:
     return Progress(**counts)
 
 
-def campaign_results(*, campaign: Campaign, with_members: bool) -> dict:
-    """The campaign's figures from submitted responses; per-member rows only when `with_members`."""
+def campaign_results(*, campaign: Campaign, with_members: bool, reader=None) -> dict:
+    """The campaign's figures from submitted responses; per-member rows only when `with_members`, and
+    never the reader's own row (the person rated never sees their ratings)."""
     submitted = Nomination.objects.filter(
         response__invitation__campaign=campaign,
         response__submitted_at__isnull=False,
@@ -144,9 +145,10 @@ def campaign_results(*, campaign: Campaign, with_members: bool) -> dict:
         "health": figures.health_summary(health_rows, [area for area, _ in HEALTH_AREAS]),
     }
     if with_members:
-        names_by_pk = dict(
-            Member.objects.filter(pk__in=set(per_member) | set(energy)).values_list("pk", "name")
-        )
+        rated = Member.objects.filter(pk__in=set(per_member) | set(energy))
+        if reader is not None and reader.is_authenticated:
+            rated = rated.exclude(user=reader)
+        names_by_pk = dict(rated.values_list("pk", "name"))
         result["members"] = [
             {
                 "member": pk,
@@ -154,9 +156,18 @@ def campaign_results(*, campaign: Campaign, with_members: bool) -> dict:
                 "energiser_nominations": energy.get(pk, 0),
                 **per_member.get(pk, {"trust": None, "value": None, "raters": 0}),
             }
-            for pk in sorted(set(per_member) | set(energy), key=lambda pk: names_by_pk.get(pk, ""))
+            for pk in sorted(names_by_pk, key=lambda pk: names_by_pk[pk])
         ]
     return result
+
+
+def nominations_for_reader(*, campaign: Campaign, user):
+    """A campaign's nominations as a coordinator may read them: with the rater's name, but never the
+    ratings given to the reader themselves (the person rated never sees them)."""
+    nominations = Nomination.objects.filter(response__invitation__campaign=campaign)
+    if user.is_authenticated:
+        nominations = nominations.exclude(member__user=user)
+    return nominations
 
 
 def invitations_not_answered(*, campaign: Campaign):

@@ -94,7 +94,7 @@ def campaign_detail(request, slug, pk):
         progress=selectors.campaign_progress(campaign=campaign),
         not_answered=selectors.invitations_not_answered(campaign=campaign),
         pending=campaign.pending_members.filter(status=PendingMember.Status.PENDING),
-        results=selectors.campaign_results(campaign=campaign, with_members=True),
+        results=selectors.campaign_results(campaign=campaign, with_members=True, reader=request.user),
         invite_form=InviteForm(network=network),
         decision_members=Member.objects.active().filter(network=network).order_by("name"),
         audit=campaign.audit_entries.all()[:20],
@@ -233,7 +233,7 @@ def campaign_export(request, slug, pk):
         ]
     )
     rows = (
-        Nomination.objects.filter(response__invitation__campaign=campaign)
+        selectors.nominations_for_reader(campaign=campaign, user=request.user)
         .select_related("response__invitation__member", "question", "member", "pending")
         .order_by("response__invitation__member__name", "question__position", "pk")
     )

@@ -96,3 +96,26 @@ def test_a_member_reads_only_the_aggregates_a_campaign_allows(bob, campaign, inv
     assert shown.status_code == 200
     assert shown.json()["invited"] == 5 and "members" not in shown.json()
     assert client.get(f"{BASE}{campaign.pk}/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_coordinator_who_was_rated_does_not_see_the_ratings_given_to_them(
+    api, alice, people, invitations, client
+):
+    people["Ben"].user = alice
+    people["Ben"].save()
+    ana = invitations["Ana"]
+    services.response_consent(invitation=ana)
+    named = {"work": [people["Ben"], people["Chen"]]}
+    services.response_save(
+        invitation=ana, answers=answers_naming(ana.campaign, named, trust_reliability=1), submit=True
+    )
+    client.force_login(alice)
+
+    responses = api.get(f"{BASE}{ana.campaign_id}/responses/").json()
+    export = client.get(f"/networks/healthy-valleys/surveys/{ana.campaign_id}/responses.csv").content.decode()
+
+    results = api.get(f"{BASE}{ana.campaign_id}/results/").json()
+    assert [n["member"] for n in responses[0]["nominations"]] == [people["Chen"].pk]
+    assert [m["name"] for m in results["members"]] == ["Chen"]
+    assert "Chen" in export and ",Ben," not in export
