@@ -187,3 +187,17 @@ def answers_of(*, invitation: Invitation) -> dict:
     for n in response.nominations.select_related("member", "pending").order_by("pk"):
         named.setdefault(n.question_id, []).append(n)
     return {"response": response, "named": named}
+
+
+def open_invitations_of(*, network, user):
+    """The invitations to open campaigns of `user`'s person in `network` (none for anonymous users)."""
+    if not user.is_authenticated:
+        return Invitation.objects.none()
+    return Invitation.objects.filter(
+        campaign__network=network,
+        campaign__status=Campaign.Status.OPEN,
+        campaign__opens_at__lte=timezone.now(),
+        campaign__closes_at__gt=timezone.now(),
+        member__user=user,
+        revoked_at__isnull=True,
+    ).select_related("campaign", "response")

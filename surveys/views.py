@@ -26,7 +26,6 @@ from surveys.models import (
     TRUST_FIELDS,
     VALUE_FIELDS,
     Campaign,
-    Invitation,
     Nomination,
     PendingMember,
 )
@@ -45,17 +44,7 @@ def _context(request, network: Network, **extra) -> dict:
 @login_required
 def campaign_list(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
-    mine = (
-        Invitation.objects.filter(
-            campaign__network=network,
-            campaign__status=Campaign.Status.OPEN,
-            campaign__closes_at__gt=timezone.now(),
-            member__user=request.user,
-            revoked_at__isnull=True,
-        ).select_related("campaign")
-        if request.user.is_authenticated
-        else []
-    )
+    mine = selectors.open_invitations_of(network=network, user=request.user)
     context = _context(request, network, campaigns=campaigns_for_user(request.user, network), mine=mine)
     return render(request, "surveys/campaign_list.html", context)
 

@@ -65,3 +65,11 @@ def contact_template(campaign, frequencies, trust_fields, value_fields):
         "rating_fields": _rating_fields(trust_fields, value_fields),
     }
     return render_to_string("surveys/_contact.html", context)
+
+
+@register.simple_tag
+def open_invitations(network, user):
+    """The open survey invitations of the logged-in person in this network (for "Your survey")."""
+    from surveys.selectors import open_invitations_of
+
+    return open_invitations_of(network=network, user=user)

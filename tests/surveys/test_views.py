@@ -280,3 +280,15 @@ def test_a_coordinator_creates_invites_and_opens_a_survey(
 
     assert campaign.invitations.count() == 5
     assert len(mailoutbox) == 5
+
+
+@pytest.mark.django_db
+def test_a_logged_in_member_finds_your_survey_on_the_network_home(client, bob, network, people, invitations):
+    people["Ben"].user = bob
+    people["Ben"].save()
+    client.force_login(bob)
+
+    home = client.get(reverse("networks:network-detail", args=[network.slug])).content.decode()
+
+    assert "Your survey" in home and invitations["Ben"].get_answer_url() in home
+    assert invitations["Ana"].get_answer_url() not in home
