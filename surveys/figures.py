@@ -87,3 +87,19 @@ def health_summary(answers: Iterable[Mapping[str, int | None]], areas: Iterable[
             "max": max(scores) if scores else None,
         }
     return summary
+
+
+def changes(older: Mapping, newer: Mapping) -> dict[str, float | None]:
+    """What moved between two campaigns' figures: newer minus older for each headline figure and each
+    health area's mean (None where either campaign has no value)."""
+
+    def delta(a, b):
+        return None if a is None or b is None else b - a
+
+    moved = {
+        key: delta(older.get(key), newer.get(key))
+        for key in ("response_rate", "reciprocity", "average_trust", "average_value")
+    }
+    for area, row in newer.get("health", {}).items():
+        moved[f"health_{area}"] = delta(older.get("health", {}).get(area, {}).get("mean"), row.get("mean"))
+    return moved

@@ -201,3 +201,22 @@ def open_invitations_of(*, network, user):
         member__user=user,
         revoked_at__isnull=True,
     ).select_related("campaign", "response")
+
+
+def campaign_previous(*, campaign: Campaign) -> Campaign | None:
+    """The network's campaign that opened last before this one (what "what changed" compares with)."""
+    return (
+        Campaign.objects.filter(network_id=campaign.network_id, opens_at__lt=campaign.opens_at)
+        .exclude(status=Campaign.Status.DRAFT)
+        .order_by("-opens_at", "-pk")
+        .first()
+    )
+
+
+def campaign_comparison(*, campaign: Campaign, results: dict) -> dict | None:
+    """The previous campaign and what moved since, or None when this is the first."""
+    previous = campaign_previous(campaign=campaign)
+    if previous is None:
+        return None
+    older = campaign_results(campaign=previous, with_members=False)
+    return {"campaign": previous, "results": older, "changes": figures.changes(older, results)}

@@ -76,6 +76,7 @@ def _campaign(request, slug, pk, *, manage=True) -> tuple[Network, Campaign]:
 @login_required
 def campaign_detail(request, slug, pk):
     network, campaign = _campaign(request, slug, pk)
+    results = selectors.campaign_results(campaign=campaign, with_members=True, reader=request.user)
     context = _context(
         request,
         network,
@@ -83,7 +84,8 @@ def campaign_detail(request, slug, pk):
         progress=selectors.campaign_progress(campaign=campaign),
         not_answered=selectors.invitations_not_answered(campaign=campaign),
         pending=campaign.pending_members.filter(status=PendingMember.Status.PENDING),
-        results=selectors.campaign_results(campaign=campaign, with_members=True, reader=request.user),
+        results=results,
+        comparison=selectors.campaign_comparison(campaign=campaign, results=results),
         invite_form=InviteForm(network=network),
         decision_members=Member.objects.active().filter(network=network).order_by("name"),
         audit=campaign.audit_entries.all()[:20],
@@ -107,10 +109,13 @@ def campaign_progress(request, slug, pk):
 def campaign_results(request, slug, pk):
     network, campaign = _campaign(request, slug, pk, manage=False)
     results = selectors.campaign_results(campaign=campaign, with_members=False)
+    comparison = selectors.campaign_comparison(campaign=campaign, results=results)
     return render(
         request,
         "surveys/campaign_results.html",
-        _context(request, network, campaign=campaign, results=results, areas=HEALTH_AREAS),
+        _context(
+            request, network, campaign=campaign, results=results, comparison=comparison, areas=HEALTH_AREAS
+        ),
     )
 
 

@@ -1,5 +1,6 @@
 from django import template
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -73,3 +74,17 @@ def open_invitations(network, user):
     from surveys.selectors import open_invitations_of
 
     return open_invitations_of(network=network, user=user)
+
+
+@register.simple_tag
+def change(value, percent=False):
+    """(+0.25) after a figure: how it moved since the previous campaign; nothing without one."""
+    if not isinstance(value, int | float):
+        return ""  # no previous campaign (or no figure in one of them)
+    shown = f"{value * 100:+.0f} points" if percent else f"{value:+.2f}"
+    return format_html(' <span class="text-body-secondary small" data-testid="change">({})</span>', shown)
+
+
+@register.simple_tag
+def area_change(moved, area):
+    return change(moved.get(f"health_{area}") if isinstance(moved, dict) else None)

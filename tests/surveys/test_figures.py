@@ -102,3 +102,50 @@ def test_a_campaigns_results_equal_the_hand_computed_figures(people, invitations
     assert members["Ben"]["energiser_nominations"] == 1
     assert (results["average_trust"], results["average_value"]) == (3.25, 2.0)
     assert results["health"]["purpose"] == {"n": 2, "mean": 3.0, "sd": 1.0, "min": 2, "max": 4}
+
+
+def test_changes_between_campaigns_are_newer_minus_older():
+    older = {"response_rate": 0.5, "reciprocity": None, "average_trust": 2.5, "average_value": 3.0}
+    older["health"] = {"purpose": {"mean": 3.0}}
+    newer = {"response_rate": 0.75, "reciprocity": 0.4, "average_trust": 3.0, "average_value": 2.5}
+    newer["health"] = {"purpose": {"mean": 3.5}, "mass": {"mean": None}}
+
+    assert figures.changes(older, newer) == {
+        "response_rate": 0.25,
+        "reciprocity": None,
+        "average_trust": 0.5,
+        "average_value": -0.5,
+        "health_purpose": 0.5,
+        "health_mass": None,
+    }
+
+
+@pytest.mark.django_db
+def test_a_second_campaigns_page_shows_what_moved_since_the_first(
+    client, alice, network, people, invitations
+):
+    from django.utils import timezone
+
+    from tests.factories import PASSWORD
+    from tests.surveys.factories import open_campaign
+
+    spring = invitations["Ana"].campaign
+    services.response_consent(invitation=invitations["Ana"])
+    services.response_save(
+        invitation=invitations["Ana"], answers=answers_naming(spring, {"work": [people["Ben"]]}), submit=True
+    )
+    autumn = open_campaign(network=network, user=alice, title="Autumn", opens_at=timezone.now())
+    ana, ben = services.invitations_create(
+        user=alice, campaign=autumn, members=[people["Ana"], people["Ben"]]
+    )
+    for invitation in (ana, ben):
+        services.response_consent(invitation=invitation)
+        services.response_save(
+            invitation=invitation, answers=answers_naming(autumn, {"work": []}), submit=True
+        )
+    client.login(username="alice", password=PASSWORD)
+
+    page = client.get(autumn.get_absolute_url()).content.decode()
+
+    assert "Changes are since “Who works with whom, spring”" in page
+    assert "(+80 points)" in page  # response rate 20 % -> 100 %
