@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from clusters.models import ClusterSession, FollowUp, LearningCluster, PeerAssist
 from networks.forms import DATE_INPUT, split_tags
 from networks.models import Member, Network, Tag
+from weaver.lib import limits
+from weaver.lib.limits import capped
 
 
 def _people(network: Network):
@@ -22,6 +24,7 @@ class ClusterForm(forms.Form):
         label="Purpose",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        validators=capped("Purpose"),
         help_text="What the cluster wants to learn together, in a few sentences.",
     )
     strategy_tags = forms.ModelMultipleChoiceField(
@@ -98,13 +101,17 @@ class SessionForm(forms.Form):
     link = forms.URLField(
         required=False, assume_scheme="https", help_text="Video call link, for a virtual session."
     )
-    agenda = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    agenda = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), validators=capped("Agenda", limits.NOTES)
+    )
+    notes = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), validators=capped("Notes", limits.NOTES)
+    )
 
 
 class PeerAssistForm(forms.Form):
     presenter = forms.ModelChoiceField(queryset=None, label="Presenting project")
-    challenge = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    challenge = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), validators=capped("Challenge"))
     assisting = forms.ModelMultipleChoiceField(
         queryset=Member.objects.none(),
         required=False,
@@ -125,7 +132,7 @@ class CaptureForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[("question", "Question"), ("advice", "Advice"), ("follow_up", "Follow-up")]
     )
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), validators=capped("Text"))
     by = forms.ModelChoiceField(queryset=Member.objects.none(), required=False, label="Who")
     due_on = forms.DateField(required=False, widget=DATE_INPUT, label="Due")
 
@@ -147,7 +154,9 @@ class AttendanceForm(forms.Form):
 
 
 class LessonForm(forms.Form):
-    text = forms.CharField(label="Lesson", widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label="Lesson", widget=forms.Textarea(attrs={"rows": 2}), validators=capped("Lesson")
+    )
     tags = forms.CharField(required=False, help_text="Separated by commas.")
     peer_assist = forms.ModelChoiceField(queryset=None, required=False, label="From the peer assist")
 

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from networks.models import Member, Network, Tag
+from weaver.lib import limits
+from weaver.lib.limits import capped
 
 # The size rules of DESIGN.md: outside these the app warns but allows.
 CLUSTER_SIZE = (6, 12)
@@ -27,7 +29,9 @@ class LearningCluster(models.Model):
     strategy_tags = models.ManyToManyField(
         Tag, blank=True, related_name="clusters", help_text="The strategies or topics the cluster works on."
     )
-    description = models.TextField(blank=True, help_text="The cluster's purpose, in a few sentences.")
+    description = models.TextField(
+        blank=True, validators=capped("Description"), help_text="The cluster's purpose, in a few sentences."
+    )
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="facilitated_clusters"
     )
@@ -162,8 +166,8 @@ class ClusterSession(models.Model):
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.VIRTUAL)
     location = models.CharField(max_length=255, blank=True, help_text="Address, for a session in person.")
     link = models.URLField(blank=True, help_text="Video call link, for a virtual session.")
-    agenda = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
+    agenda = models.TextField(blank=True, validators=capped("Agenda", limits.NOTES))
+    notes = models.TextField(blank=True, validators=capped("Notes", limits.NOTES))
     # RFC 5545 SEQUENCE: bumped when the time or place changes, so calendars update the invitation.
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -273,7 +277,7 @@ class PeerAssist(models.Model):
 
     session = models.ForeignKey(ClusterSession, on_delete=models.CASCADE, related_name="peer_assists")
     presenter = models.ForeignKey(ClusterParticipant, on_delete=models.CASCADE, related_name="peer_assists")
-    challenge = models.TextField()
+    challenge = models.TextField(validators=capped("Challenge"))
     assisting = models.ManyToManyField(Member, blank=True, related_name="peer_assists_given")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -290,7 +294,7 @@ class PeerAssist(models.Model):
 
 class PeerAssistQuestion(models.Model):
     peer_assist = models.ForeignKey(PeerAssist, on_delete=models.CASCADE, related_name="questions")
-    text = models.TextField()
+    text = models.TextField(validators=capped("Question"))
     asked_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -303,7 +307,7 @@ class PeerAssistQuestion(models.Model):
 
 class AdviceItem(models.Model):
     peer_assist = models.ForeignKey(PeerAssist, on_delete=models.CASCADE, related_name="advice")
-    text = models.TextField()
+    text = models.TextField(validators=capped("Advice"))
     given_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -330,7 +334,7 @@ class FollowUp(models.Model):
     }
 
     peer_assist = models.ForeignKey(PeerAssist, on_delete=models.CASCADE, related_name="follow_ups")
-    action = models.TextField()
+    action = models.TextField(validators=capped("Action"))
     owner = models.ForeignKey(
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
     )
@@ -364,7 +368,7 @@ class Lesson(models.Model):
     """A short note of what the cluster learned, written as it goes."""
 
     cluster = models.ForeignKey(LearningCluster, on_delete=models.CASCADE, related_name="lessons")
-    text = models.TextField()
+    text = models.TextField(validators=capped("Lesson"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="lessons")
     peer_assist = models.ForeignKey(
         PeerAssist, on_delete=models.SET_NULL, null=True, blank=True, related_name="lessons"

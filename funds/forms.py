@@ -11,11 +11,14 @@ from funds.models import SUMMARY_MAX_CHARS, GranteeReport, Round
 from funds.selectors import round_rubric_locked_reason
 from funds.services import LOCKED_AFTER_OPEN, ROUND_FIELDS
 from networks.models import Member
+from weaver.lib.limits import capped
 
 
 class FundForm(forms.Form):
     name = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, validators=capped("Description")
+    )
 
 
 class RoundForm(forms.ModelForm):
@@ -137,7 +140,9 @@ class ProposalForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, validators=capped("Comment")
+    )
     shareable = forms.BooleanField(
         required=False, label="The applicants may read this comment after the decision"
     )
@@ -169,7 +174,7 @@ class ReviewForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), validators=capped("Reason"))
 
 
 class AwardForm(forms.Form):

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from networks.models import Member, Network
+from weaver.lib.limits import capped
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 SUMMARY_MAX_CHARS = 2000
@@ -26,7 +27,7 @@ def _new_public_token() -> str:
 class Fund(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="funds")
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=capped("Description"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,7 +65,9 @@ class Round(models.Model):
 
     fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="rounds")
     title = models.CharField(max_length=200)
-    focus = models.TextField(blank=True, help_text="What this round wants to fund, in a few sentences.")
+    focus = models.TextField(
+        blank=True, validators=capped("Focus"), help_text="What this round wants to fund, in a few sentences."
+    )
     budget = models.DecimalField(**MONEY)
     grant_min = models.DecimalField("smallest grant", **MONEY)
     grant_max = models.DecimalField("largest grant", **MONEY)
@@ -163,7 +166,11 @@ class Round(models.Model):
 class RubricCriterion(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(max_length=120)
-    description = models.TextField(blank=True, help_text="What a 5 looks like, and what a 1 looks like.")
+    description = models.TextField(
+        blank=True,
+        validators=capped("Description"),
+        help_text="What a 5 looks like, and what a 1 looks like.",
+    )
     weight = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1"))
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -217,7 +224,7 @@ class Proposal(models.Model):
     )
     is_new_project = models.BooleanField("this is a new project", default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = models.TextField(blank=True, validators=capped("Reason"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -292,7 +299,7 @@ class ReviewAssignment(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="assignments")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ASSIGNED)
-    recuse_reason = models.TextField(blank=True)
+    recuse_reason = models.TextField(blank=True, validators=capped("Reason"))
     by_hand = models.BooleanField(default=False, help_text="Set by a coordinator rather than automatically.")
     assigned_at = models.DateTimeField(auto_now_add=True)
     notified_at = models.DateTimeField(null=True, blank=True)
@@ -310,7 +317,7 @@ class ReviewAssignment(models.Model):
 
 class Review(models.Model):
     assignment = models.OneToOneField(ReviewAssignment, on_delete=models.CASCADE, related_name="review")
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, validators=capped("Comment"))
     shareable = models.BooleanField(
         default=False, help_text="The applicants may read this comment once the round is decided."
     )
@@ -364,8 +371,8 @@ class GranteeReport(models.Model):
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     spent = models.DecimalField("amount spent so far", **MONEY)
-    done = models.TextField("what was done")
-    learned = models.TextField("what was learned")
+    done = models.TextField("what was done", validators=capped("What was done"))
+    learned = models.TextField("what was learned", validators=capped("What was learned"))
     people_involved = models.PositiveIntegerField("people involved")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(auto_now_add=True)

@@ -20,6 +20,7 @@ from funds.permissions import can_manage
 from funds.selectors import proposal_status_for
 from funds.services import ROUND_FIELDS
 from networks.serializers import NetworkMemberField, NetworkOrganisationField
+from weaver.lib.limits import capped
 
 
 class FundSerializer(serializers.ModelSerializer):
@@ -218,7 +219,7 @@ class AmountSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(validators=capped("Reason"))
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -266,7 +267,9 @@ class ReviewSubmitSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=5),
         help_text="Criterion id → score from 1 to 5.",
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", validators=capped("Comment")
+    )
     shareable = serializers.BooleanField(default=False)
 
 

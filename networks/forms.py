@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from networks.models import Member, Network, Relationship, Role
+from weaver.lib.limits import capped
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 STRENGTH_MESSAGE = "Strength must be a whole number from 1 to 5."
@@ -53,6 +54,7 @@ class NetworkCreateForm(forms.Form):
     )
     purpose = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
+        validators=capped("Purpose"),
         help_text="The common purpose that holds this network together, in a sentence or two.",
     )
 
@@ -71,6 +73,7 @@ class NetworkEditForm(forms.Form):
     name = forms.CharField(max_length=200, label="Network name")
     purpose = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
+        validators=capped("Purpose"),
         help_text="The common purpose that holds this network together, in a sentence or two.",
     )
 
@@ -92,7 +95,9 @@ class MemberForm(forms.Form):
         max_length=1000,
         help_text="Strategies, interests or roles, separated by commas, e.g. food-access, peer-support.",
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, validators=capped("Description")
+    )
     joined_on = forms.DateField(required=False, widget=DATE_INPUT, label="Joined the network on")
 
     def __init__(self, *args, network: Network, member: Member | None = None, **kwargs):
@@ -153,7 +158,9 @@ class RelationshipCreateForm(forms.Form):
     started_on = forms.DateField(
         required=False, widget=DATE_INPUT, label="Since", help_text="Leave empty for today."
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, validators=capped("Notes")
+    )
 
     def __init__(self, *args, network: Network, source: Member, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,7 +182,9 @@ class RelationshipEditForm(forms.Form):
     strength = strength_field()
     direction = forms.ChoiceField(choices=Relationship.Direction.choices)
     started_on = forms.DateField(required=False, widget=DATE_INPUT, label="Since")
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, validators=capped("Notes")
+    )
 
     def __init__(self, *args, network: Network, relationship: Relationship, **kwargs):
         if "initial" not in kwargs:

@@ -6,12 +6,15 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from weaver.lib.limits import capped
+
 
 class Network(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     purpose = models.TextField(
-        help_text="The common purpose that holds this network together, in a sentence or two."
+        validators=capped("Purpose"),
+        help_text="The common purpose that holds this network together, in a sentence or two.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -97,7 +100,7 @@ class Member(models.Model):
     community = models.CharField(max_length=120, blank=True, help_text="Community or place.")
     location = models.CharField(max_length=120, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="members")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=capped("Description"))
     joined_on = models.DateField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     user = models.ForeignKey(
@@ -193,7 +196,7 @@ class Relationship(models.Model):
         default="",
         help_text="For ties members reported themselves: named by one side or by both.",
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=capped("Notes"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -251,19 +254,36 @@ class RelationshipReport(models.Model):
 
 
 class ImportBatch(models.Model):
-    """An uploaded spreadsheet set: previewed first, applied once on confirmation."""
+    """An uploaded spreadsheet set: checked by a task (preview), then applied once by a task on confirmation.
+
+    The row exists before either task is enqueued; the tasks record their state and progress here,
+    and the periodic reconciler re-sends (or fails) a batch whose task was lost.
+    """
 
     class Status(models.TextChoices):
-        PREVIEWED = "previewed", "Previewed"
-        APPLIED = "applied", "Applied"
+        UPLOADED = "uploaded", "Waiting to be checked"
+        PREVIEWING = "previewing", "Being checked"
+        PREVIEWED = "previewed", "Ready to import"
         REJECTED = "rejected", "Has bad rows"
+        CONFIRMING = "confirming", "Importing"
+        APPLIED = "applied", "Imported"
+        FAILED = "failed", "Failed"
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="imports")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PREVIEWED)
+    updated_at = models.DateTimeField(default=timezone.now, help_text="Last state or progress change.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    stage = models.CharField(max_length=60, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
     summary = models.JSONField(default=dict, blank=True, help_text="Counts and bad rows of the preview.")
     applied_at = models.DateTimeField(null=True, blank=True)
 
@@ -272,6 +292,16 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"Import #{self.pk} into {self.network}"
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in (self.Status.UPLOADED, self.Status.PREVIEWING, self.Status.CONFIRMING)
+
+    @property
+    def percent(self) -> int:
+        if not self.rows_total:
+            return 0
+        return max(0, min(100, self.rows_done * 100 // self.rows_total))
 
 
 class ImportFile(models.Model):

@@ -718,4 +718,11 @@ def access_invitation_send(*, account_id: int, network_id: int, inviter_id: int 
 
 # Spreadsheet imports write through networks.importing, beside their reader and planner;
 # re-exported so every write on members and ties can be found from here.
-from networks.importing import import_apply, import_batch_apply, import_batch_create  # noqa: E402, F401
+from networks.importing import (  # noqa: E402, F401
+    import_apply,
+    import_batch_apply,
+    import_batch_confirm,
+    import_batch_create,
+    import_batch_preview,
+    import_batches_reconcile,
+)

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from networks import services, snapshots
+from networks import importing, services, snapshots
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
@@ -40,3 +40,23 @@ def send_access_invitation(account_id: int, network_id: int, inviter_id: int | N
     return services.access_invitation_send(
         account_id=account_id, network_id=network_id, inviter_id=inviter_id
     )
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def preview_import(batch_id: int) -> str | None:
+    """Check an uploaded import batch (counts, bad rows); at least once, idempotent (checked: left)."""
+    batch = importing.import_batch_preview(batch_id=batch_id)
+    return batch.status if batch else None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def apply_import(batch_id: int) -> str | None:
+    """Apply a confirmed import batch in one transaction; at least once, idempotent (applied: left)."""
+    batch = importing.import_batch_apply(batch_id=batch_id)
+    return batch.status if batch else None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def reconcile_imports() -> list[int]:
+    """Re-send import batches whose task was lost, or fail them; at least once, harmless to repeat."""
+    return importing.import_batches_reconcile()

@@ -36,6 +36,7 @@ urlpatterns = [
     path("<slug:slug>/import/", views_io.import_upload, name="import-upload"),
     path("<slug:slug>/import/<int:batch_id>/", views_io.import_preview, name="import-preview"),
     path("<slug:slug>/import/<int:batch_id>/confirm/", views_io.import_confirm, name="import-confirm"),
+    path("<slug:slug>/import/<int:batch_id>/progress/", views_io.import_progress, name="import-progress"),
     path("<slug:slug>/export/", views_io.export, name="export"),
     path("<slug:slug>/export/<str:fmt>/", views_io.export_download, name="export-download"),
 ]

@@ -1,4 +1,4 @@
-"""Spreadsheet pages: upload, preview and confirm an import (coordinators); download exports (any role)."""
+"""Spreadsheet pages: upload, preview and confirm an import, as tasks (coordinators); exports (any role)."""
 
 from django import forms
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from networks.exporting import export_csv, export_filename, export_xlsx, export_zip
 from networks.importing import (
     SourceFile,
-    import_batch_apply,
+    import_batch_confirm,
     import_batch_create,
     max_upload_bytes,
     too_large_message,
@@ -86,13 +86,20 @@ def import_upload(request, slug):
             return redirect("networks:import-preview", slug=network.slug, batch_id=batch.pk)
     recent = network.imports.select_related("created_by")[:5]
     context = _context(
-        request, network, "import", form=form, recent=recent, limit=settings.WEAVER_MAX_UPLOAD_MB
+        request,
+        network,
+        "import",
+        form=form,
+        recent=recent,
+        limit=settings.WEAVER_MAX_UPLOAD_MB,
+        max_rows=settings.WEAVER_IMPORT_MAX_ROWS,
     )
     return render(request, "networks/import_upload.html", context)
 
 
 @login_required
 def import_preview(request, slug, batch_id):
+    """The batch's page: its progress while a task works on it, then the preview, then the result."""
     network = get_network_for_user(request.user, slug, edit=True)
     batch = _batch(network, batch_id)
     summary = batch.summary or {}
@@ -112,29 +119,26 @@ def import_preview(request, slug, batch_id):
 
 
 @login_required
+def import_progress(request, slug, batch_id):
+    """The progress card, polled by htmx; once the batch has finished its step, the page reloads."""
+    network = get_network_for_user(request.user, slug, edit=True)
+    batch = _batch(network, batch_id)
+    response = render(request, "networks/_import_progress.html", {"network": network, "batch": batch})
+    if not batch.is_working and request.htmx:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
 @require_POST
 def import_confirm(request, slug, batch_id):
     network = get_network_for_user(request.user, slug, edit=True)
     batch = _batch(network, batch_id)
     try:
-        plan = import_batch_apply(user=request.user, batch=batch)
+        import_batch_confirm(user=request.user, batch=batch)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("networks:import-preview", slug=network.slug, batch_id=batch.pk)
-    if not plan.is_valid:
-        messages.error(
-            request,
-            "The network changed since the preview and the file now has problems, listed below. "
-            "Nothing was imported.",
-        )
-        return redirect("networks:import-preview", slug=network.slug, batch_id=batch.pk)
-    counts = plan.counts()
-    messages.success(
-        request,
-        f"Imported. Members: {counts['members']['create']} added, {counts['members']['update']} updated. "
-        f"Ties: {counts['ties']['create']} added, {counts['ties']['update']} updated.",
-    )
-    return redirect("networks:member-list", slug=network.slug)
+    return redirect("networks:import-preview", slug=network.slug, batch_id=batch.pk)
 
 
 @login_required

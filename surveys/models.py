@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from networks.models import Member, Network
+from weaver.lib.limits import capped
 
 TRUST_FIELDS = ("trust_reliability", "trust_mission", "trust_openness")
 VALUE_FIELDS = ("value_power", "value_involvement", "value_resources")
@@ -41,8 +42,12 @@ class Campaign(models.Model):
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="survey_campaigns")
     title = models.CharField(max_length=200)
-    intro = models.TextField(blank=True, help_text="What the survey is for, shown above the questions.")
-    consent_text = models.TextField(help_text="What respondents agree to before anything is stored.")
+    intro = models.TextField(
+        blank=True, validators=capped("Intro"), help_text="What the survey is for, shown above the questions."
+    )
+    consent_text = models.TextField(
+        validators=capped("Consent text"), help_text="What respondents agree to before anything is stored."
+    )
     opens_at = models.DateTimeField(default=timezone.now)
     closes_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)

@@ -17,6 +17,10 @@ app.conf.beat_schedule = {
         "task": "networks.tasks.reconcile_snapshots",
         "schedule": 60.0,
     },
+    "networks-reconcile-imports": {
+        "task": "networks.tasks.reconcile_imports",
+        "schedule": 60.0,
+    },
     "networks-nightly-snapshots": {
         "task": "networks.tasks.nightly_snapshots",
         "schedule": crontab(hour=2, minute=30),

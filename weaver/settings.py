@@ -130,6 +130,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 WEAVER_MAX_UPLOAD_MB = env_int("WEAVER_MAX_UPLOAD_MB", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEAVER_MAX_UPLOAD_MB * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Data rows (members plus ties) one import may hold; a worker plans it in memory (~6 KB a row).
+WEAVER_IMPORT_MAX_ROWS = env_int("WEAVER_IMPORT_MAX_ROWS", 300_000, minimum=1)
+# An import being checked or applied with no progress for this long is re-sent by the reconciler.
+WEAVER_IMPORT_STALE_SECONDS = env_int("WEAVER_IMPORT_STALE_SECONDS", 300, minimum=0)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -1,6 +1,7 @@
 """Applying an import plan: all or nothing, in bulk, with history rows carrying the acting user."""
 
 import io
+from collections.abc import Callable
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -9,11 +10,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from networks.importing.planning import ImportPlan, import_plan, import_preview
-from networks.importing.reading import ReadResult, SourceFile, read_files
-from networks.models import ImportBatch, ImportFile, Member, Network, Relationship, Tag
+from networks.importing.planning import ImportPlan, import_plan
+from networks.importing.reading import ReadResult
+from networks.models import Member, Network, Relationship, Tag
 
 CHANGE_REASON = "Imported from a spreadsheet"
+# The stages an import's progress goes through (see import_run).
+CHECKING, SAVING = "checking rows", "saving"
 # Values of these field types go to the database driver as they are; others are prepared by Django.
 _RAW_TYPES = {
     "AutoField",
@@ -265,9 +268,22 @@ def _m2m_history_model(m2m_field):
     return apps.get_model(Member._meta.app_label, f"Historical{Member.__name__}_{m2m_field.name}")
 
 
+# New ties are written in slices of this many, with progress reported after each.
+TIE_SLICE = 20_000
+
+
+def _no_progress(done: int) -> None:
+    pass
+
+
 @transaction.atomic
-def import_apply(*, user, network: Network, plan: ImportPlan) -> dict:
-    """Write a plan with no bad rows in one transaction; returns the counts of what changed."""
+def import_apply(
+    *, user, network: Network, plan: ImportPlan, progress: Callable[[int], None] | None = None
+) -> dict:
+    """Write a plan with no bad rows in one transaction; returns the counts of what changed.
+
+    `progress`, if given, is called with the number of changes (members and ties) written so far.
+    """
     if not plan.is_valid:
         raise ValidationError(bad_rows_message(len(plan.bad_rows)))
     if plan.network.pk != network.pk:
@@ -276,7 +292,15 @@ def import_apply(*, user, network: Network, plan: ImportPlan) -> dict:
     now = timezone.now()
     today = timezone.localdate()
     try:
-        _apply(plan, network=network, user=user if user_id else None, user_id=user_id, now=now, today=today)
+        _apply(
+            plan,
+            network=network,
+            user=user if user_id else None,
+            user_id=user_id,
+            now=now,
+            today=today,
+            progress=progress or _no_progress,
+        )
     except IntegrityError:
         # Someone changed the same members or ties while this import ran.
         raise ValidationError(
@@ -290,7 +314,7 @@ def import_apply(*, user, network: Network, plan: ImportPlan) -> dict:
     return counts
 
 
-def _apply(plan: ImportPlan, *, network: Network, user, user_id, now, today) -> None:
+def _apply(plan: ImportPlan, *, network: Network, user, user_id, now, today, progress) -> None:
     new_nodes = [n for n in plan.nodes if n.is_new]
     member_fields = [f.attname for f in Member._meta.concrete_fields if f.attname != "id"]
     rows = []
@@ -330,6 +354,8 @@ def _apply(plan: ImportPlan, *, network: Network, user, user_id, now, today) -> 
             now,
         )
     _member_history([(n.member, "+" if n.is_new else "~") for n in plan.nodes], user_id=user_id, now=now)
+    done = len(plan.nodes)
+    progress(done)
 
     detail = ("Imported from " + ", ".join(plan.names))[:200]
     new_ties = [
@@ -349,8 +375,12 @@ def _apply(plan: ImportPlan, *, network: Network, user, user_id, now, today) -> 
         for t in plan.ties
         if t.relationship_id is None
     ]
-    ids = _Inserter(Relationship, now=now).insert(new_ties, returning="id")
-    _history_copied(Relationship, ids, user_id=user_id, now=now)
+    inserter = _Inserter(Relationship, now=now)
+    for ties in _chunks(new_ties, TIE_SLICE):
+        ids = inserter.insert(ties, returning="id")
+        _history_copied(Relationship, ids, user_id=user_id, now=now)
+        done += len(ties)
+        progress(done)
 
     changed_ties = [t for t in plan.ties if t.relationship_id is not None]
     if changed_ties:
@@ -370,49 +400,36 @@ def _apply(plan: ImportPlan, *, network: Network, user, user_id, now, today) -> 
             default_change_reason=CHANGE_REASON,
             default_date=now,
         )
+        progress(done + len(changed_ties))
 
 
-def import_run(*, user, network: Network, read: ReadResult, dry_run: bool = False) -> ImportPlan:
-    """Plan and (unless dry_run or there are bad rows) apply an import, holding the network's lock."""
+def import_run(
+    *,
+    user,
+    network: Network,
+    read: ReadResult,
+    dry_run: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ImportPlan:
+    """Plan and (unless dry_run or there are bad rows) apply an import, holding the network's lock.
+
+    `progress`, if given, is called with (stage, done, total): "checking" rows, then "saving" changes.
+    """
     with transaction.atomic():
         if network.pk is not None:
             Network.objects.select_for_update().filter(pk=network.pk).first()
-        plan = import_plan(network=network, read=read)
+        rows = read.row_count
+        plan = import_plan(
+            network=network,
+            read=read,
+            progress=(lambda done: progress(CHECKING, done, rows)) if progress else None,
+        )
         if plan.is_valid and not dry_run:
-            import_apply(user=user, network=network, plan=plan)
-    return plan
-
-
-def batch_files(batch: ImportBatch) -> list[SourceFile]:
-    return [SourceFile(name=f.name, content=bytes(f.content)) for f in batch.files.order_by("pk")]
-
-
-@transaction.atomic
-def import_batch_create(*, user, network: Network, files: list[SourceFile]) -> ImportBatch:
-    """Store uploaded files as a batch with its preview (counts and bad rows); writes no members or ties."""
-    plan = import_preview(network=network, files=files)
-    batch = ImportBatch.objects.create(
-        network=network,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-        status=ImportBatch.Status.PREVIEWED if plan.is_valid else ImportBatch.Status.REJECTED,
-        summary=plan.summary(),
-    )
-    ImportFile.objects.bulk_create([ImportFile(batch=batch, name=f.name, content=f.content) for f in files])
-    return batch
-
-
-def import_batch_apply(*, user, batch: ImportBatch) -> ImportPlan:
-    """Apply a previewed batch once, re-planning against the network as it is now."""
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status == ImportBatch.Status.APPLIED:
-            raise ValidationError("This import has already been applied.")
-        plan = import_run(user=user, network=batch.network, read=read_files(batch_files(batch)))
-        batch.summary = plan.summary()
-        if plan.is_valid:
-            batch.status = ImportBatch.Status.APPLIED
-            batch.applied_at = timezone.now()
-        else:
-            batch.status = ImportBatch.Status.REJECTED
-        batch.save(update_fields=["summary", "status", "applied_at"])
+            changes = len(plan.nodes) + len(plan.ties)
+            import_apply(
+                user=user,
+                network=network,
+                plan=plan,
+                progress=(lambda done: progress(SAVING, done, changes)) if progress else None,
+            )
     return plan

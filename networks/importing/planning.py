@@ -5,6 +5,7 @@ ends and its type; A–B and B–A are the same tie unless both say they are dir
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -22,6 +23,8 @@ from networks.importing.reading import (
     read_files,
 )
 from networks.models import Member, Network, Relationship, Tag
+from weaver.lib import limits
+from weaver.lib.limits import too_long_message
 
 MEMBER_KINDS = {
     "person": Member.Kind.PERSON,
@@ -171,10 +174,16 @@ def _load_existing(network: Network) -> list[_Node]:
     return list(nodes.values())
 
 
+# Planning reports its progress every this many rows.
+PROGRESS_EVERY = 2000
+
+
 class _Planner:
-    def __init__(self, network: Network, read: ReadResult) -> None:
+    def __init__(self, network: Network, read: ReadResult, progress: Callable[[int], None] | None) -> None:
         self.network = network
         self.read = read
+        self.progress = progress
+        self.rows_done = 0
         self.problems = _Problems()
         self.plan = ImportPlan(network=network, names=read.names)
         self.existing = _load_existing(network)
@@ -184,6 +193,11 @@ class _Planner:
         self.by_label: dict[str, list[_Node]] = defaultdict(list)
         self.bad_refs: dict[str, int] = {}
         self.today = timezone.localdate()
+
+    def _row_done(self) -> None:
+        self.rows_done += 1
+        if self.progress is not None and self.rows_done % PROGRESS_EVERY == 0:
+            self.progress(self.rows_done)
 
     def run(self) -> ImportPlan:
         for bad in self.read.bad_rows:
@@ -222,6 +236,7 @@ class _Planner:
         sheet = table.sheet
 
         for line, cells in table.rows:
+            self._row_done()
             reasons: list[str] = []
             label = (table.cell(cells, "label") or "").strip()
             raw_kind = (table.cell(cells, "type") or "").strip()
@@ -234,9 +249,9 @@ class _Planner:
             if not label:
                 reasons.append("The label (name) is empty.")
             elif len(label) > _LENGTHS["label"]:
-                reasons.append(f"The label is longer than {_LENGTHS['label']} characters.")
+                reasons.append(too_long_message("Label", len(label), _LENGTHS["label"]))
             if len(email) > _LENGTHS["email"]:
-                reasons.append(f"The email is longer than {_LENGTHS['email']} characters.")
+                reasons.append(too_long_message("Email", len(email), _LENGTHS["email"]))
                 email = ""
             elif email:
                 try:
@@ -249,8 +264,10 @@ class _Planner:
                 value = table.cell(cells, column)
                 values[column] = value.strip() if value is not None else None
                 if value is not None and len(values[column]) > _LENGTHS[column]:
-                    reasons.append(f"{column.title()} is longer than {_LENGTHS[column]} characters.")
-            values["description"] = table.cell(cells, "description")
+                    reasons.append(too_long_message(column.title(), len(values[column]), _LENGTHS[column]))
+            description = values["description"] = table.cell(cells, "description")
+            if description is not None and len(description) > limits.DESCRIPTION:
+                reasons.append(too_long_message("Description", len(description), limits.DESCRIPTION))
             raw_tags = table.cell(cells, "tags")
             tags = _split_list(raw_tags) if raw_tags is not None else None
             for tag in tags or ():
@@ -400,6 +417,7 @@ class _Planner:
         sheet = table.sheet
         unchanged = 0
         for line, cells in table.rows:
+            self._row_done()
             reasons = []
             ends = []
             for column, title in (("from", "From"), ("to", "To")):
@@ -415,7 +433,7 @@ class _Planner:
             source, target = ends
             kind = (table.cell(cells, "type") or "").strip().lower() or "knows"
             if len(kind) > _LENGTHS["type"]:
-                reasons.append(f"Type is longer than {_LENGTHS['type']} characters.")
+                reasons.append(too_long_message("Type", len(kind), _LENGTHS["type"]))
             strength = None
             raw_strength = (table.cell(cells, "strength") or "").strip()
             if raw_strength:
@@ -493,9 +511,14 @@ class _Planner:
         self.plan.ties_unchanged = unchanged
 
 
-def import_plan(*, network: Network, read: ReadResult) -> ImportPlan:
-    """What importing these tables into the network would change; reads only, never writes."""
-    return _Planner(network, read).run()
+def import_plan(
+    *, network: Network, read: ReadResult, progress: Callable[[int], None] | None = None
+) -> ImportPlan:
+    """What importing these tables into the network would change; reads only, never writes.
+
+    `progress`, if given, is called with the number of rows planned so far, now and then.
+    """
+    return _Planner(network, read, progress).run()
 
 
 def import_preview(*, network: Network, files: list[SourceFile]) -> ImportPlan:

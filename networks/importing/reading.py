@@ -34,6 +34,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED_STARTS = (*FORMULA_STARTS, "'")
 # A zip (xlsx or CSVs) may expand far beyond its upload size; refuse archives that would.
 MAX_EXPANSION = 10
+# A cell is no larger than its file, which the upload cap bounds; the planner then names the column
+# that is too long (weaver.lib.limits), where csv's own 128 KB limit refused the whole line.
+csv.field_size_limit(2**31 - 1)
 
 MEMBER_COLUMNS = {
     "label": "label",
@@ -131,6 +134,11 @@ class ReadResult:
     bad_rows: list[BadRow] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
 
+    @property
+    def row_count(self) -> int:
+        """Data rows (members and ties), the unit of an import's progress and of its row limit."""
+        return sum(len(table.rows) for table in (self.members, self.ties) if table is not None)
+
 
 # Reading ---------------------------------------------------------------------------------------
 
@@ -194,18 +202,40 @@ def _column_index(reference: str, cache: dict[str, int]) -> int:
 
 
 # The worksheet elements the fast reader acts on, by local name (producers may add a prefix, "x:c").
-_CELL, _VALUE, _TEXT, _INLINE, _PHONETIC, _ROW = range(1, 7)
-_ELEMENTS = {"c": _CELL, "v": _VALUE, "t": _TEXT, "is": _INLINE, "rPh": _PHONETIC, "row": _ROW}
+_CELL, _VALUE, _TEXT, _INLINE, _PHONETIC, _ROW, _FORMULA = range(1, 8)
+_ELEMENTS = {"c": _CELL, "v": _VALUE, "t": _TEXT, "is": _INLINE, "rPh": _PHONETIC, "row": _ROW, "f": _FORMULA}
 
 
-def _sheet_rows(workbook, worksheet) -> list[tuple[int, list[str]]] | None:
+def formula_message(reference: str, formula: str) -> str:
+    shown = f" (={formula[:60]}{'…' if len(formula) > 60 else ''})" if formula else ""
+    return (
+        f"Cell {reference} is a formula{shown} with no saved result: Weaver imports values, not formulas. "
+        "Open the file in Excel or LibreOffice and save it (that stores the results), "
+        "or paste the cells as values."
+    )
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _sheet_rows(
+    workbook, worksheet, formulas: list[tuple[int, str]] | None = None
+) -> list[tuple[int, list[str]]] | None:
     """A read-only worksheet's rows as (row number, cell texts), parsed straight from its XML with expat.
 
     openpyxl's own reader builds a dict per cell and, for inline strings (what openpyxl itself writes),
     a rich-text object too: about 30 µs a cell, 10 s for a 50,000-tie workbook. Here a cell costs a
     few expat callbacks. The workbook's structure (sheet paths, shared strings, date styles, epoch)
     still comes from openpyxl; None when this openpyxl keeps them elsewhere (the caller falls back).
-    As defusedxml does, a DTD or entity declaration is refused.
+    As defusedxml does, a DTD or entity declaration is refused. A formula cell gives its saved result
+    (as openpyxl's data_only); one without a saved result (a file written by a program that does not
+    compute formulas) is appended to `formulas` as (row, message) and read as its formula's text.
     """
     try:
         archive = workbook._archive
@@ -222,8 +252,8 @@ def _sheet_rows(workbook, worksheet) -> list[tuple[int, list[str]]] | None:
     roles: dict[str, int] = {}
     columns: dict[str, int] = {}
     row_number, cells = 0, None
-    column, kind, style, parts = -1, "n", 0, []
-    collecting = inline = phonetic = False
+    column, kind, style, parts, formula = -1, "n", 0, [], None
+    collecting = inline = phonetic = in_formula = False
 
     def role_of(tag: str) -> int:
         role = roles[tag] = _ELEMENTS.get(tag.rpartition(":")[2], 0)
@@ -231,13 +261,16 @@ def _sheet_rows(workbook, worksheet) -> list[tuple[int, list[str]]] | None:
 
     def start(tag: str, attrs: dict) -> None:
         nonlocal row_number, cells, column, kind, style, parts, collecting, inline, phonetic
+        nonlocal formula, in_formula
         role = roles.get(tag) or role_of(tag)
         if role == _CELL:
             reference = attrs.get("r")
             column = _column_index(reference, columns) if reference else column + 1
             kind = attrs.get("t", "n")
             style = int(attrs["s"]) if "s" in attrs else 0
-            parts = []
+            parts, formula = [], None
+        elif role == _FORMULA:
+            formula, in_formula = [], True
         elif role == _VALUE or (role == _TEXT and inline and not phonetic):
             collecting = True
         elif role == _INLINE:
@@ -252,15 +285,24 @@ def _sheet_rows(workbook, worksheet) -> list[tuple[int, list[str]]] | None:
     def text(data: str) -> None:
         if collecting:
             parts.append(data)
+        elif in_formula:
+            formula.append(data)
 
     def end(tag: str) -> None:
-        nonlocal cells, collecting, inline, phonetic
+        nonlocal cells, collecting, inline, phonetic, in_formula
         role = roles.get(tag) or role_of(tag)
         if role == _CELL:
             if cells is None:
                 return
             raw = "".join(parts)
-            if not raw:
+            if formula is not None and not raw:
+                text = "".join(formula)
+                if formulas is not None:
+                    formulas.append(
+                        (row_number, formula_message(f"{_column_letters(column)}{row_number}", text))
+                    )
+                value = "=" + text if text else "="
+            elif not raw:
                 value = ""
             elif kind == "n":
                 number = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
@@ -283,6 +325,8 @@ def _sheet_rows(workbook, worksheet) -> list[tuple[int, list[str]]] | None:
             cells[column] = value
         elif role in (_VALUE, _TEXT):
             collecting = False
+        elif role == _FORMULA:
+            in_formula = False
         elif role == _INLINE:
             inline = False
         elif role == _PHONETIC:
@@ -334,7 +378,9 @@ def _read_workbook(name: str, content: bytes, result: ReadResult) -> None:
                     BadRow(name, None, f"The workbook has no sheet called “{sheet_name}” (it has: {found}).")
                 )
                 continue
-            parsed = _sheet_rows(workbook, ws)
+            formulas: list[tuple[int, str]] = []
+            parsed = _sheet_rows(workbook, ws, formulas)
+            result.bad_rows.extend(BadRow(sheet_name, line, message) for line, message in formulas)
             if parsed is None:
                 parsed = [
                     (line, [_cell_text(v) for v in row])
@@ -502,6 +548,16 @@ def read_files(files: list[SourceFile]) -> ReadResult:
             if not table.has(column):
                 label = {"label": "“Label” (or “Name”)", "from": "“From”", "to": "“To”"}[column]
                 result.bad_rows.append(BadRow(table.sheet, 1, f"Missing required column {label}."))
+    if result.row_count > settings.WEAVER_IMPORT_MAX_ROWS:
+        result.bad_rows.append(
+            BadRow(
+                ", ".join(result.names),
+                None,
+                f"The upload has {result.row_count:,} rows (members and ties together); the limit is "
+                f"{settings.WEAVER_IMPORT_MAX_ROWS:,}. Split it into smaller imports.",
+            )
+        )
+        result.members = result.ties = None  # nothing more to say about rows that will not be imported
     if result.members is None and result.ties is None and not result.bad_rows:
         result.bad_rows.append(
             BadRow(", ".join(result.names) or "upload", None, "There is nothing to import.")

@@ -27,6 +27,11 @@ def test_a_coordinator_imports_a_kumu_workbook_after_checking_the_preview(
     shot(page, "import-preview")
     page.get_by_role("button", name="Confirm and import").click()
 
+    result = page.locator(".import-result")
+    result.wait_for()
+    assert "Members: 5 added, 0 updated." in " ".join(result.inner_text().split())
+    shot(page, "import-result")
+    result.get_by_role("link", name="See the members").click()
     page.wait_for_url("**/members/**")
     assert Member.objects.filter(network=network).count() == 5
     assert page.get_by_role("link", name="Ana Lopez").is_visible()

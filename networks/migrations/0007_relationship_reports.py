@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('networks', '0004_member_view_metrics'),
+        ('networks', '0006_text_length_caps'),
     ]
 
     operations = [
