@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "template_partials",
     "crispy_forms",
     "crispy_bootstrap5",
+    "csp",
     "accounts",
     "networks",
     "funds",
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "weaver.lib.middleware.ProbeMiddleware",
     "weaver.lib.middleware.UploadSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "weaver.lib.csp.CSPMiddleware",
     "weaver.lib.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,6 +157,34 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no inline
+# code or style attributes. weaver.lib.csp loosens styles for the API's pages (third-party UIs) and
+# allows the one inline <style> of the handbook by its hash. Report-only logs violations in the browser
+# (and to WEAVER_CSP_REPORT_URI) without blocking anything: for trying a change of policy.
+_csp = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Bootstrap draws its form controls' arrows and ticks with data: SVG images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        # The map's layout refinement runs in a Web Worker built from a blob: URL (graphology).
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+WEAVER_CSP_REPORT_URI = env_str("WEAVER_CSP_REPORT_URI")
+if WEAVER_CSP_REPORT_URI:
+    _csp["DIRECTIVES"]["report-uri"] = [WEAVER_CSP_REPORT_URI]
+WEAVER_CSP_REPORT_ONLY = env_bool("WEAVER_CSP_REPORT_ONLY", False)
+CONTENT_SECURITY_POLICY = None if WEAVER_CSP_REPORT_ONLY else _csp
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp if WEAVER_CSP_REPORT_ONLY else None
 
 # Celery. Unset CELERY_BROKER_URL means tasks run in-process (eager).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
