@@ -13,7 +13,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from networks import permissions
 from networks.forms import add_service_errors
@@ -42,6 +42,7 @@ def _context(request, network: Network, **extra) -> dict:
 
 
 @login_required
+@require_safe
 def campaign_list(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     mine = selectors.open_invitations_of(network=network, user=request.user)
@@ -74,6 +75,7 @@ def _campaign(request, slug, pk, *, manage=True) -> tuple[Network, Campaign]:
 
 
 @login_required
+@require_safe
 def campaign_detail(request, slug, pk):
     network, campaign = _campaign(request, slug, pk)
     results = selectors.campaign_results(campaign=campaign, with_members=True, reader=request.user)
@@ -95,6 +97,7 @@ def campaign_detail(request, slug, pk):
 
 
 @login_required
+@require_safe
 def campaign_progress(request, slug, pk):
     network, campaign = _campaign(request, slug, pk)
     context = {
@@ -106,6 +109,7 @@ def campaign_progress(request, slug, pk):
 
 
 @login_required
+@require_safe
 def campaign_results(request, slug, pk):
     network, campaign = _campaign(request, slug, pk, manage=False)
     results = selectors.campaign_results(campaign=campaign, with_members=False)
@@ -209,6 +213,7 @@ def pending_decide(request, slug, pk, pending_pk):
 
 
 @login_required
+@require_safe
 def campaign_export(request, slug, pk):
     network, campaign = _campaign(request, slug, pk)
     out = io.StringIO()

@@ -4,7 +4,7 @@
   "use strict";
   const form = document.getElementById("answer-form");
   if (!form) return;
-  const template = document.getElementById("contact-template").innerHTML;
+  const template = document.getElementById("contact-template").content.firstElementChild;
   const status = document.getElementById("save-status");
   const max = parseInt(form.dataset.max, 10);
   let saveTimer = null;
@@ -65,9 +65,13 @@
     const list = fieldset.querySelector(".contacts");
     if (list.querySelector('[data-target="' + person.id + '"]')) return false;
     if (list.children.length >= max) return false;
-    const holder = document.createElement("ul");
-    holder.innerHTML = template.split("QID").join(fieldset.dataset.question).split("TARGET").join(person.id);
-    const item = holder.firstElementChild;
+    // The server-rendered template with its QID and TARGET placeholders filled in (no HTML parsing).
+    const item = template.cloneNode(true);
+    [item, ...item.querySelectorAll("*")].forEach((el) => {
+      for (const attr of el.attributes) {
+        attr.value = attr.value.split("QID").join(fieldset.dataset.question).split("TARGET").join(person.id);
+      }
+    });
     item.querySelector(".contact-name").textContent = person.name;
     item.querySelector(".contact-org").textContent = person.organisation || "";
     item.querySelector(".contact-remove").setAttribute("aria-label", "Remove " + person.name);
@@ -147,7 +151,7 @@
     }
 
     function render(results) {
-      listbox.innerHTML = "";
+      listbox.replaceChildren();
       options = results.slice();
       if (input.value.trim().length >= 2) options.push({ newPerson: true, name: input.value.trim() });
       options.forEach((option, i) => {

@@ -4,7 +4,7 @@ from django.core import mail
 
 from networks.models import Relationship, Role
 from surveys import services
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, new_guarded_page
 from tests.factories import MemberFactory, NetworkFactory, RoleFactory, UserFactory
 from tests.surveys.factories import open_campaign
 
@@ -41,9 +41,8 @@ def test_a_member_answers_on_a_phone_from_the_emailed_link_resumes_elsewhere_and
     message = next(m for m in mail.outbox if m.to == ["lucia@example.org"])
     path = "/" + re.search(r"https?://\S+(/survey/\S+)", message.body).group(1).lstrip("/")
 
-    phone = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    answer = phone.new_page()
-    answer.set_default_timeout(20_000)
+    phone, answer, phone_guard = new_guarded_page(browser, live_server.url)
+    answer.set_viewport_size(PHONE)
     answer.goto(path)
     answer.get_by_label("I agree").check()
     answer.get_by_role("button", name="Start").click()
@@ -59,10 +58,10 @@ def test_a_member_answers_on_a_phone_from_the_emailed_link_resumes_elsewhere_and
     answer.wait_for_selector("#save-status[data-state=saved]")
     shot(answer, "survey-answer-phone")
     phone.close()
+    phone_guard.check()
 
-    elsewhere = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    resumed = elsewhere.new_page()
-    resumed.set_default_timeout(20_000)
+    elsewhere, resumed, elsewhere_guard = new_guarded_page(browser, live_server.url)
+    resumed.set_viewport_size(PHONE)
     resumed.goto(path)
     first = resumed.locator(".question").first
     assert first.locator(".contact-name").all_inner_texts() == list(CONTACTS.values())
@@ -70,6 +69,7 @@ def test_a_member_answers_on_a_phone_from_the_emailed_link_resumes_elsewhere_and
     resumed.get_by_role("button", name="Send my answers").click()
     assert resumed.get_by_test_id("submitted").is_visible()
     elsewhere.close()
+    elsewhere_guard.check()
 
     page.reload()
     assert page.get_by_test_id("response-rate").inner_text() == "17%"

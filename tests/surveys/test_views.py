@@ -229,7 +229,7 @@ def test_the_coordinators_page_shows_progress_and_who_has_not_answered(client, a
 
     page = client.get(ana.campaign.get_absolute_url()).content.decode()
 
-    assert 'aria-valuenow="20"' in page
+    assert 'max="100" value="20"' in page
     assert "Remind Ben" in page and "Remind Ana" not in page
 
 

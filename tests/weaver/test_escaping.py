@@ -49,6 +49,10 @@ REVIEWED = {
         "{% autoescape off %}Hello {{ reviewer }},",
     ): "a plain-text e-mail",
     (
+        "templates/surveys/emails/invitation.txt",
+        "{% autoescape off %}Hello {{ invitation.member.name }},",
+    ): "a plain-text e-mail",
+    (
         "templates/networks/emails/access_invitation.txt",
         "{% autoescape off %}Hello {{ account.first_name|default:account.username }},",
     ): "a plain-text e-mail",
