@@ -145,7 +145,7 @@ def _values(network: Network, user, round: Round) -> dict[tuple[str, str], objec
         ("participants", "participant_pk"): ClusterParticipant.objects.filter(cluster=cluster).first().pk,
         ("surveys", "pk"): Campaign.objects.filter(network=network).order_by("pk").first().pk,
         ("survey", "campaign_pk"): (invitation := _survey_invitation(network, user)).campaign_id,
-        ("<campaign_pk>", "token"): invitation.token,
+        ("<int:campaign_pk>", "token"): invitation.token,
         ("reset", "uidb64"): "MQ",
         ("<uidb64>", "token"): "set-password",
     }
