@@ -71,7 +71,7 @@ class FundViewSet(
         return Fund.objects.filter(network=self.network)
 
     def perform_create(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.fund_create(
                 user=self.request.user, network=self.network, **serializer.validated_data
             )
@@ -118,7 +118,7 @@ class RoundViewSet(
         data = dict(serializer.validated_data)
         fund = data.pop("fund")
         criteria = data.pop("criteria", [])
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.round_create(
                 user=self.request.user, fund=fund, criteria=criteria, **data
             )
@@ -126,7 +126,7 @@ class RoundViewSet(
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         criteria = data.pop("criteria", None)
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.round_update(
                 user=self.request.user, round=serializer.instance, criteria=criteria, **data
             )
@@ -142,7 +142,7 @@ class RoundViewSet(
         rnd = self.get_object()
         params = TransitionSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             rnd = services.round_transition(
                 user=request.user, round=rnd, status=params.validated_data["status"]
             )
@@ -157,7 +157,7 @@ class RoundViewSet(
         user = get_user_model().objects.filter(pk=params.validated_data["user"]).first()
         if user is None or not can_view(user, self.network):
             raise NotFound("No such user in this network.")
-        with service_errors():
+        with service_errors(params):
             reviewer = services.reviewer_add(
                 user=request.user,
                 round=rnd,
@@ -213,7 +213,7 @@ class RoundViewSet(
             raise serializers.ValidationError({"add": "Use reviewers and proposals of this round."})
         if len(remove) != len(wanted):
             raise serializers.ValidationError({"remove": "Use assignments of this round."})
-        with service_errors():
+        with service_errors(params):
             created = services.assignment_adjust(user=request.user, round=rnd, add=add, remove=remove)
         return Response(
             AssignmentAdjustResultSerializer(
@@ -223,9 +223,10 @@ class RoundViewSet(
 
     @extend_schema(
         summary="The ranking: mean, reviews, spread, adjusted score (coordinators)",
+        description="Every proposal of the round in rank order, in one list (a ranking is read whole).",
         responses=ProposalRankSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def ranking(self, request, *args, **kwargs):
         shown = selectors.round_ranking_for(user=request.user, rnd=self._managed_round())
         scored = [
@@ -284,7 +285,18 @@ class RoundViewSet(
         return rnd
 
 
+PROPOSAL_RULE_FIELDS = ["round", "title", "summary", "amount", "lead", "partners", "is_new_project"]
+
+
+def _eligibility_errors_documented(viewset):
+    """Submitting names each failed eligibility rule on the proposal field it is about."""
+    for field in PROPOSAL_RULE_FIELDS:
+        viewset = extend_validation_errors(["invalid"], field_name=field, actions=["submit"])(viewset)
+    return viewset
+
+
 @extend_schema(tags=["funds"])
+@_eligibility_errors_documented
 @extend_validation_errors(["invalid"], field_name="non_field_errors", actions=["create", "partial_update"])
 @extend_schema_view(
     list=extend_schema(
@@ -308,7 +320,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkS
         rnd = proposal.round if proposal else get_round(request.user, self.network, data.pop("round"))
         data.pop("round", None)
         partners = [*data.pop("partners", []), *data.pop("new_partners", [])]
-        with service_errors():
+        with service_errors(params):
             return services.proposal_save_draft(
                 user=request.user, round=rnd, proposal=proposal, partners=partners, **data
             )
@@ -333,7 +345,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkS
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, *args, **kwargs):
-        with service_errors():
+        with service_errors(ProposalWriteSerializer()):
             proposal = services.proposal_submit(user=request.user, proposal=self.get_object())
         return Response(self.get_serializer(proposal).data)
 
@@ -345,7 +357,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkS
         proposal = self.get_object()
         params = AmountSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             award = services.award_make(
                 user=request.user, proposal=proposal, amount=params.validated_data["amount"]
             )
@@ -359,7 +371,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkS
         proposal = self.get_object()
         params = ReasonSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             proposal = services.proposal_decline(
                 user=request.user, proposal=proposal, reason=params.validated_data["reason"]
             )
@@ -399,7 +411,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkSco
         assignment = self.get_object()
         params = ReviewSubmitSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             services.review_submit(user=request.user, assignment=assignment, **params.validated_data)
         assignment.refresh_from_db()
         return Response(self.get_serializer(assignment).data)
@@ -415,7 +427,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkSco
         assignment = self.get_object()
         params = ReasonSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             recused, replacement = services.review_recuse(
                 user=request.user, assignment=assignment, reason=params.validated_data["reason"]
             )
@@ -457,6 +469,6 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkScop
         award = self.get_object()
         params = GranteeReportSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             report = services.grantee_report_submit(user=request.user, award=award, **params.validated_data)
         return Response(GranteeReportSerializer(report).data, status=status.HTTP_201_CREATED)

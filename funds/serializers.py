@@ -20,24 +20,25 @@ from funds.permissions import can_manage
 from funds.selectors import proposal_status_for
 from funds.services import ROUND_FIELDS
 from networks.serializers import NetworkMemberField, NetworkOrganisationField
+from weaver.lib.api import StrictModelSerializer, StrictSerializer
 from weaver.lib.limits import capped
 
 
-class FundSerializer(serializers.ModelSerializer):
+class FundSerializer(StrictModelSerializer):
     class Meta:
         model = Fund
         fields = ["id", "name", "description", "created_at"]
         read_only_fields = ["id", "created_at"]
 
 
-class CriterionSerializer(serializers.ModelSerializer):
+class CriterionSerializer(StrictModelSerializer):
     class Meta:
         model = RubricCriterion
         fields = ["id", "name", "description", "weight"]
         read_only_fields = ["id"]
 
 
-class RoundSerializer(serializers.ModelSerializer):
+class RoundSerializer(StrictModelSerializer):
     fund = serializers.PrimaryKeyRelatedField(queryset=Fund.objects.none())
     criteria = CriterionSerializer(many=True, required=False, help_text="The rubric; each scored 1–5.")
     awarded_total = serializers.DecimalField(
@@ -71,7 +72,7 @@ class RoundSerializer(serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         network = self.context.get("network")
-        if network is not None:
+        if network is not None and not fields["fund"].read_only:
             fields["fund"].queryset = Fund.objects.filter(network=network)
         return fields
 
@@ -86,6 +87,7 @@ class RoundSerializer(serializers.ModelSerializer):
 
 
 class RoundUpdateSerializer(RoundSerializer):
+    fund = serializers.PrimaryKeyRelatedField(read_only=True)
     criteria = CriterionSerializer(
         many=True,
         required=False,
@@ -96,21 +98,21 @@ class RoundUpdateSerializer(RoundSerializer):
         read_only_fields = [*RoundSerializer.Meta.read_only_fields, "fund"]
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Round.Status.choices)
 
 
-class ReviewerAddSerializer(serializers.Serializer):
+class ReviewerAddSerializer(StrictSerializer):
     user = serializers.IntegerField(help_text="The id of a user who holds a role in this network.")
     is_guardian = serializers.BooleanField(default=False)
 
 
-class AssignmentPairSerializer(serializers.Serializer):
+class AssignmentPairSerializer(StrictSerializer):
     reviewer = serializers.IntegerField(help_text="The id of a reviewer in this round's pool.")
     proposal = serializers.IntegerField(help_text="The id of a submitted proposal of this round.")
 
 
-class AssignmentAdjustSerializer(serializers.Serializer):
+class AssignmentAdjustSerializer(StrictSerializer):
     add = AssignmentPairSerializer(many=True, required=False, default=list)
     remove = serializers.ListField(
         child=serializers.IntegerField(),
@@ -125,18 +127,18 @@ class AssignmentAdjustSerializer(serializers.Serializer):
         return data
 
 
-class AssignmentPairResultSerializer(serializers.ModelSerializer):
+class AssignmentPairResultSerializer(StrictModelSerializer):
     class Meta:
         model = ReviewAssignment
         fields = ["id", "reviewer", "proposal", "status", "by_hand"]
 
 
-class AssignmentAdjustResultSerializer(serializers.Serializer):
+class AssignmentAdjustResultSerializer(StrictSerializer):
     created = AssignmentPairResultSerializer(many=True, help_text="Assignments made now.")
     removed = serializers.ListField(child=serializers.IntegerField(), help_text="Assignments taken away.")
 
 
-class CoverageSerializer(serializers.Serializer):
+class CoverageSerializer(StrictSerializer):
     created = serializers.IntegerField(help_text="Assignments made now.")
     reviews_per_proposal = serializers.DictField(child=serializers.IntegerField())
     load_per_reviewer = serializers.DictField(child=serializers.IntegerField())
@@ -147,7 +149,7 @@ class CoverageSerializer(serializers.Serializer):
     max_load = serializers.IntegerField()
 
 
-class PartnerSerializer(serializers.ModelSerializer):
+class PartnerSerializer(StrictModelSerializer):
     name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -155,7 +157,7 @@ class PartnerSerializer(serializers.ModelSerializer):
         fields = ["id", "organisation", "new_name", "name", "is_newcomer"]
 
 
-class ProposalSerializer(serializers.ModelSerializer):
+class ProposalSerializer(StrictModelSerializer):
     partners = PartnerSerializer(many=True, read_only=True)
     status = serializers.SerializerMethodField()
     decline_reason = serializers.SerializerMethodField()
@@ -195,7 +197,7 @@ class PartnerField(NetworkOrganisationField):
     """An organisation of this network, by id."""
 
 
-class ProposalWriteSerializer(serializers.Serializer):
+class ProposalWriteSerializer(StrictSerializer):
     round = serializers.IntegerField()
     title = serializers.CharField(max_length=200)
     summary = serializers.CharField(
@@ -214,15 +216,15 @@ class ProposalWriteSerializer(serializers.Serializer):
     )
 
 
-class AmountSerializer(serializers.Serializer):
+class AmountSerializer(StrictSerializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(validators=capped("Reason"))
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(StrictModelSerializer):
     reviewer = serializers.CharField(source="assignment.reviewer", read_only=True)
     scores = serializers.SerializerMethodField()
 
@@ -235,7 +237,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         return {str(s.criterion_id): s.score for s in review.scores.all()}
 
 
-class ProposalReviewsSerializer(serializers.Serializer):
+class ProposalReviewsSerializer(StrictSerializer):
     reviews = ReviewSerializer(many=True, help_text="Reviews you may read (reviewers: once yours is in).")
     shareable_comments = serializers.ListField(
         child=serializers.CharField(),
@@ -243,7 +245,7 @@ class ProposalReviewsSerializer(serializers.Serializer):
     )
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(StrictModelSerializer):
     proposal = ProposalSerializer(read_only=True)
     criteria = serializers.SerializerMethodField()
     my_review = serializers.SerializerMethodField()
@@ -262,7 +264,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return ReviewSerializer(review).data if review else None
 
 
-class ReviewSubmitSerializer(serializers.Serializer):
+class ReviewSubmitSerializer(StrictSerializer):
     scores = serializers.DictField(
         child=serializers.IntegerField(min_value=1, max_value=5),
         help_text="Criterion id → score from 1 to 5.",
@@ -273,19 +275,19 @@ class ReviewSubmitSerializer(serializers.Serializer):
     shareable = serializers.BooleanField(default=False)
 
 
-class RecuseResultSerializer(serializers.Serializer):
+class RecuseResultSerializer(StrictSerializer):
     recused = serializers.IntegerField()
     reassigned_to = serializers.IntegerField(allow_null=True, help_text="The new assignment's id, if any.")
 
 
-class GranteeReportSerializer(serializers.ModelSerializer):
+class GranteeReportSerializer(StrictModelSerializer):
     class Meta:
         model = GranteeReport
         fields = ["id", "kind", "spent", "done", "learned", "people_involved", "submitted_at"]
         read_only_fields = ["id", "submitted_at"]
 
 
-class AwardSerializer(serializers.ModelSerializer):
+class AwardSerializer(StrictModelSerializer):
     reports = GranteeReportSerializer(many=True, read_only=True)
 
     class Meta:
@@ -293,7 +295,7 @@ class AwardSerializer(serializers.ModelSerializer):
         fields = ["id", "proposal", "amount", "spend_by", "awarded_at", "reports"]
 
 
-class ProposalRankSerializer(serializers.Serializer):
+class ProposalRankSerializer(StrictSerializer):
     """A row of a round's ranking (read only)."""
 
     proposal = serializers.IntegerField()
@@ -313,7 +315,7 @@ class ProposalRankSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="Why the scores are withheld, else empty.")
 
 
-class PortfolioSerializer(serializers.Serializer):
+class PortfolioSerializer(StrictSerializer):
     """A suggested set of proposals to fund within the remaining budget (read only)."""
 
     funded = serializers.ListField(child=serializers.IntegerField())
@@ -323,7 +325,7 @@ class PortfolioSerializer(serializers.Serializer):
     remaining = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-class PortfoliosSerializer(serializers.Serializer):
+class PortfoliosSerializer(StrictSerializer):
     remaining_budget = serializers.DecimalField(max_digits=12, decimal_places=2)
     rank_order = PortfolioSerializer(allow_null=True)
     knapsack = PortfolioSerializer(allow_null=True)

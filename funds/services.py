@@ -46,6 +46,7 @@ from funds.selectors import (
 from networks.models import Member, Network, Role
 from networks.permissions import can_view
 from networks.services import active_tie_between, member_create, relationship_add, role_grant
+from weaver.lib.enqueue import enqueue_on_commit
 
 COLLABORATION = "collaboration"
 # The fields a coordinator sets on a round, in form order (forms and serializers use this list too).
@@ -437,7 +438,7 @@ def _notify_assigned(assignments: list[ReviewAssignment]) -> None:
     if assignments:
         from funds.tasks import send_assignment_emails
 
-        send_assignment_emails.delay_on_commit([a.pk for a in assignments])
+        enqueue_on_commit(send_assignment_emails, [a.pk for a in assignments])
 
 
 @transaction.atomic

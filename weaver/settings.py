@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "weaver",
     "accounts",
     "networks",
     "funds",
@@ -224,9 +225,42 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Edits within this window are gathered into one metrics computation.
 WEAVER_SNAPSHOT_DEBOUNCE_SECONDS = env_int("WEAVER_SNAPSHOT_DEBOUNCE_SECONDS", 60, minimum=0)
+# A running snapshot's worker touches its row this often; silent for WORKER_LOST seconds (and no longer
+# holding the network's lock), it is taken for gone and the reconciler sends the snapshot again.
+WEAVER_SNAPSHOT_HEARTBEAT_SECONDS = env_int("WEAVER_SNAPSHOT_HEARTBEAT_SECONDS", 10, minimum=1)
+WEAVER_SNAPSHOT_WORKER_LOST_SECONDS = env_int("WEAVER_SNAPSHOT_WORKER_LOST_SECONDS", 60, minimum=2)
+if WEAVER_SNAPSHOT_WORKER_LOST_SECONDS <= 2 * WEAVER_SNAPSHOT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "WEAVER_SNAPSHOT_WORKER_LOST_SECONDS must be more than twice WEAVER_SNAPSHOT_HEARTBEAT_SECONDS"
+    )
 # The most people one survey answer may name (per question): a guard against pasted or scripted lists.
 WEAVER_SURVEY_MAX_CONTACTS = env_int("WEAVER_SURVEY_MAX_CONTACTS", 50, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
+
+# Django's cache: reads of done snapshots are rendered once and kept there (networks.cached_reads).
+# Unset CACHE_URL means files under var/ (shared by every process of one machine); compose uses Redis.
+CACHE_URL = env_url(
+    "CACHE_URL",
+    f"file://{DATA_DIR / 'cache'}",
+    schemes=("redis", "rediss", "file", "locmem"),
+    trim_slash=False,
+)
+_cache_scheme, _, _cache_where = CACHE_URL.partition("://")
+CACHES = {
+    "default": {
+        "BACKEND": {
+            "redis": "django.core.cache.backends.redis.RedisCache",
+            "rediss": "django.core.cache.backends.redis.RedisCache",
+            "file": "django.core.cache.backends.filebased.FileBasedCache",
+            "locmem": "django.core.cache.backends.locmem.LocMemCache",
+        }[_cache_scheme],
+        "LOCATION": CACHE_URL if _cache_scheme.startswith("redis") else _cache_where,
+        # Files and memory cull at this many entries; Redis evicts by its own maxmemory policy.
+        "OPTIONS": {} if _cache_scheme.startswith("redis") else {"MAX_ENTRIES": 5000},
+    }
+}
+# How long a rendered read is kept; a new snapshot makes new keys anyway.
+WEAVER_READ_CACHE_SECONDS = env_int("WEAVER_READ_CACHE_SECONDS", 7 * 24 * 3600, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -244,13 +278,19 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "weaver.lib.api.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "weaver.lib.api.Pagination",
+    "DEFAULT_METADATA_CLASS": "weaver.lib.api.Metadata",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "weaver.lib.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     # The API reads JSON bodies only (networks.api); test clients send JSON unless told otherwise.
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+DRF_STANDARDIZED_ERRORS = {"EXCEPTION_HANDLER_CLASS": "weaver.lib.errors.ExceptionHandler"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Weaver API",
     "DESCRIPTION": "Network weaving for improvement networks: members, ties, metrics, funds, clusters.",
@@ -286,6 +326,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "weaver.lib.api.schema_list_index_attrs",
+        "weaver.lib.api.schema_optional_query_enums_take_empty",
     ],
 }
 

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('networks', '0007_relationship_reports'),
+        ('networks', '0009_relationship_reports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

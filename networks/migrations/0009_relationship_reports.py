@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('networks', '0006_text_length_caps'),
+        ('networks', '0008_snapshot_heartbeat_at'),
     ]
 
     operations = [
