@@ -11,6 +11,7 @@ from networks.models import (
     Network,
     NetworkRole,
     Relationship,
+    RelationshipReport,
     Snapshot,
     SnapshotTies,
     SuggestionDecision,
@@ -71,6 +72,13 @@ class RelationshipAdmin(SimpleHistoryAdmin):
     list_filter = ["provenance", "direction", "network"]
     search_fields = ["source__name", "target__name", "kind"]
     raw_id_fields = ["source", "target"]
+
+
+@admin.register(RelationshipReport)
+class RelationshipReportAdmin(admin.ModelAdmin):
+    list_display = ["relationship", "reporter", "key", "strength", "created_at"]
+    list_filter = ["key"]
+    raw_id_fields = ["relationship", "reporter"]
 
 
 class ImportFileInline(admin.TabularInline):

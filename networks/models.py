@@ -250,6 +250,19 @@ class Relationship(models.Model):
     provenance_detail = models.CharField(
         max_length=200, blank=True, help_text="Where it came from, e.g. the fund round or cluster."
     )
+    provenance_key = models.CharField(
+        max_length=80,
+        blank=True,
+        db_index=True,
+        help_text="What brought it in, as an app's own key (a survey campaign: survey:<id>).",
+    )
+    confirmation = models.CharField(
+        max_length=10,
+        choices=[("", "Not reported"), ("reported", "Reported by one side"), ("confirmed", "Confirmed")],
+        blank=True,
+        default="",
+        help_text="For ties members reported themselves: named by one side or by both.",
+    )
     notes = models.TextField(blank=True, validators=capped("Notes"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -284,6 +297,27 @@ class Relationship(models.Model):
 
     def end(self, *, on=None) -> None:
         self.ended_on = on or timezone.localdate()
+
+
+class RelationshipReport(models.Model):
+    """A member saying, in one source (a survey campaign's key), that they have this tie."""
+
+    relationship = models.ForeignKey(Relationship, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="ties_reported")
+    key = models.CharField(max_length=80)
+    strength = models.PositiveSmallIntegerField(default=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relationship", "reporter", "key"], name="relationshipreport_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["key", "reporter"])]
+
+    def __str__(self) -> str:
+        return f"{self.reporter_id} reports {self.relationship_id} ({self.key})"
 
 
 class ImportBatch(models.Model):

@@ -16,6 +16,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from networks import emails
 from networks.importing.reading import LIST_SEPARATOR
@@ -25,6 +26,7 @@ from networks.models import (
     Network,
     NetworkRole,
     Relationship,
+    RelationshipReport,
     Role,
     SuggestionDecision,
     Tag,
@@ -402,6 +404,167 @@ def relationship_end(*, user, relationship: Relationship, ended_on=None) -> Rela
         _with_history_user(relationship, user).save(update_fields=["ended_on", "updated_at"])
         _graph_changed(network=relationship.network, user=user)
     return relationship
+
+
+@dataclass
+class ReportsChange:
+    created: list[Relationship]
+    removed: int
+    confirmed: int
+
+
+def _refresh_reported_ties(*, ties: list[Relationship], user) -> int:
+    """Recompute reported ties' confirmation and strength from their reports; delete the survey ties
+    nobody reports any more, with their history. Returns how many were deleted."""
+    reports: dict[int, list[tuple[int, int]]] = {tie.pk: [] for tie in ties}
+    for tie_id, reporter_id, strength in RelationshipReport.objects.filter(relationship__in=ties).values_list(
+        "relationship_id", "reporter_id", "strength"
+    ):
+        reports[tie_id].append((reporter_id, strength))
+    dead, changed = [], []
+    now = timezone.now()
+    for tie in ties:
+        given = reports[tie.pk]
+        if not given and tie.provenance == Relationship.Provenance.SURVEY:
+            dead.append(tie.pk)
+            continue
+        reporters = {reporter for reporter, _ in given}
+        confirmation = ""
+        if given:
+            confirmation = "confirmed" if {tie.source_id, tie.target_id} <= reporters else "reported"
+        strength = tie.strength
+        if given and tie.provenance == Relationship.Provenance.SURVEY:
+            strength = max(s for _, s in given)
+        if (tie.confirmation, tie.strength) != (confirmation, strength):
+            tie.confirmation, tie.strength, tie.updated_at = confirmation, strength, now
+            changed.append(tie)
+    if changed:
+        bulk_update_with_history(
+            changed, Relationship, ["confirmation", "strength", "updated_at"], default_user=_acting(user)
+        )
+    if dead:
+        Relationship.objects.filter(pk__in=dead).delete()
+        # Nothing of a tie that existed only because of its reporters stays in history.
+        Relationship.history.filter(id__in=dead).delete()
+    return len(dead)
+
+
+def _acting(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def relationship_reports_set(
+    *,
+    user,
+    network: Network,
+    key: str,
+    detail: str,
+    reporter: Member,
+    kind: str,
+    named: dict[int, int],
+) -> ReportsChange:
+    """Make `reporter`'s reported ties of `kind` from source `key` exactly `named` (member id -> strength).
+
+    A named member with no such tie gets one (provenance survey); a tie named by both sides is
+    confirmed, by one side reported; a survey tie nobody reports any more is deleted with its history.
+    Written in bulk: one answer naming 25 people is a handful of queries, not a hundred.
+    """
+    kind = kind.strip().lower()
+    if reporter.network_id != network.pk or reporter.archived_at:
+        raise ValidationError({"reporter": "This member cannot report ties in this network."})
+    if reporter.pk in named:
+        raise ValidationError({"named": "You cannot name yourself."})
+    if any(not isinstance(v, int) or not 1 <= v <= 5 for v in named.values()):
+        raise ValidationError({"named": "Strength must be a whole number from 1 to 5."})
+    active = set(
+        Member.objects.active().filter(network=network, pk__in=list(named)).values_list("pk", flat=True)
+    )
+    if active != set(named):
+        raise ValidationError({"named": "Some of the people named are not active members of this network."})
+    current = {
+        report.relationship.other(reporter).pk: report
+        for report in RelationshipReport.objects.select_related("relationship").filter(
+            key=key, reporter=reporter, relationship__kind=kind, relationship__network=network
+        )
+    }
+    touched: dict[int, Relationship] = {}
+    gone = [report for other, report in current.items() if other not in named]
+    restated = [r for other, r in current.items() if other in named and r.strength != named[other]]
+    for report in restated:
+        report.strength = named[report.relationship.other(reporter).pk]
+    if restated:
+        RelationshipReport.objects.bulk_update(restated, ["strength"])
+    if gone:
+        RelationshipReport.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    for report in gone + restated:
+        touched[report.relationship_id] = report.relationship
+    new_targets = [pk for pk in named if pk not in current]
+    created: list[Relationship] = []
+    if new_targets:
+        ties = {
+            tie.other(reporter).pk: tie
+            for tie in Relationship.objects.active().filter(
+                Q(source=reporter, target_id__in=new_targets) | Q(target=reporter, source_id__in=new_targets),
+                kind=kind,
+            )
+        }
+        today = timezone.localdate()
+        missing = [
+            Relationship(
+                network=network,
+                source=reporter,
+                target_id=pk,
+                kind=kind,
+                strength=named[pk],
+                started_on=today,
+                provenance=Relationship.Provenance.SURVEY,
+                provenance_detail=detail[:200],
+                provenance_key=key,
+                confirmation="reported",
+            )
+            for pk in new_targets
+            if pk not in ties
+        ]
+        if missing:
+            try:
+                with transaction.atomic():
+                    created = bulk_create_with_history(missing, Relationship, default_user=_acting(user))
+            except IntegrityError:
+                # Another answer created one of these ties between our read and our insert.
+                raise ValidationError("Someone else was saving the same ties: save again.") from None
+            ties.update({tie.target_id: tie for tie in created})
+        RelationshipReport.objects.bulk_create(
+            RelationshipReport(relationship=ties[pk], reporter=reporter, key=key, strength=named[pk])
+            for pk in new_targets
+        )
+        for pk in new_targets:
+            touched[ties[pk].pk] = ties[pk]
+    removed = _refresh_reported_ties(ties=list(touched.values()), user=user) if touched else 0
+    if touched:
+        _graph_changed(network=network, user=user)
+    confirmed = sum(1 for tie in touched.values() if tie.confirmation == "confirmed")
+    return ReportsChange(created=created, removed=removed, confirmed=confirmed)
+
+
+@transaction.atomic
+def relationship_reports_withdraw(*, user, network: Network, key: str, reporter: Member) -> int:
+    """Take back everything `reporter` reported under `key`; returns how many ties were deleted."""
+    reported = RelationshipReport.objects.filter(key=key, reporter=reporter)
+    kinds = set(reported.values_list("relationship__kind", flat=True))
+    tie_ids = list(reported.values_list("relationship_id", flat=True))
+    removed = sum(
+        relationship_reports_set(
+            user=user, network=network, key=key, detail="", reporter=reporter, kind=kind, named={}
+        ).removed
+        for kind in kinds
+    )
+    if reporter.user_id:
+        # Ties the other side also reported stay; their history no longer says who wrote them.
+        Relationship.history.filter(id__in=tie_ids, history_user_id=reporter.user_id).update(
+            history_user=None
+        )
+    return removed
 
 
 def network_update(*, user, network: Network, name: str, purpose: str) -> Network:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "networks",
     "funds",
     "clusters",
+    "surveys",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,8 @@ if WEAVER_SNAPSHOT_WORKER_LOST_SECONDS <= 2 * WEAVER_SNAPSHOT_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(
         "WEAVER_SNAPSHOT_WORKER_LOST_SECONDS must be more than twice WEAVER_SNAPSHOT_HEARTBEAT_SECONDS"
     )
+# The most people one survey answer may name (per question): a guard against pasted or scripted lists.
+WEAVER_SURVEY_MAX_CONTACTS = env_int("WEAVER_SURVEY_MAX_CONTACTS", 50, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 
 # Django's cache: reads of done snapshots are rendered once and kept there (networks.cached_reads).
@@ -350,6 +353,7 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "funds.models.Proposal.Status",
         "ReviewAssignmentStatusEnum": "funds.models.ReviewAssignment.Status",
         "SnapshotStatusEnum": "networks.models.Snapshot.Status",
+        "CampaignStatusEnum": "surveys.models.Campaign.Status",
         "MemberKindEnum": "networks.models.Member.Kind",
         "NetworkRoleEnum": "networks.models.Role",
         "SuggestionKindEnum": "networks.serializers_metrics.SuggestionKind",

@@ -34,6 +34,7 @@ urlpatterns = [
     path("invitations/<str:token>/", networks_views.invitation_accept, name="invitation-accept"),
     path("networks/<slug:slug>/clusters/", include("clusters.urls")),
     path("networks/<slug:slug>/funds/", include("funds.urls")),
+    path("", include("surveys.urls")),
 ]
 
 # JSON in the API's error shape under /api/, Django's pages elsewhere.

@@ -23,6 +23,7 @@ from networks import snapshots
 from networks.importing import import_batch_create
 from networks.management.commands.seed_demo import SLUG
 from networks.models import AccessInvitation, ImportBatch, Member, Network, Relationship, Snapshot
+from surveys.models import Campaign, Invitation
 from tests.e2e.conftest import log_in, new_guarded_page
 from tests.fixtures.spreadsheets import csv_files
 from tests.weaver.pages import declared_methods, pages
@@ -151,10 +152,19 @@ def _values(network: Network, user, round: Round) -> dict[tuple[str, str], objec
         .first()
         .pk,
         ("participants", "participant_pk"): ClusterParticipant.objects.filter(cluster=cluster).first().pk,
+        ("surveys", "pk"): Campaign.objects.filter(network=network).order_by("pk").first().pk,
+        ("survey", "campaign_pk"): (survey_invitation := _survey_invitation(network, user)).campaign_id,
+        ("<int:campaign_pk>", "token"): survey_invitation.token,
         ("reset", "uidb64"): "MQ",
         ("<uidb64>", "token"): "set-password",
         ("invitations", "token"): invitation.token,
     }
+
+
+def _survey_invitation(network: Network, user) -> Invitation:
+    """The user's own invitation to the demo's open survey (the coordinator has none: anyone's)."""
+    invitations = Invitation.objects.filter(campaign__network=network, campaign__status=Campaign.Status.OPEN)
+    return invitations.filter(member__user=user).first() or invitations.order_by("pk").first()
 
 
 def page_urls(network: Network, user) -> list[str]:

@@ -53,6 +53,10 @@ REVIEWED = {
         "{% autoescape off %}Hello {{ reviewer }},",
     ): "a plain-text e-mail",
     (
+        "templates/surveys/emails/invitation.txt",
+        "{% autoescape off %}Hello {{ invitation.member.name }},",
+    ): "a plain-text e-mail",
+    (
         "templates/networks/emails/access_invitation.txt",
         "{% autoescape off %}Hello {{ name }},",
     ): "a plain-text e-mail",

@@ -16,6 +16,7 @@ import os
 import random
 import unicodedata
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
@@ -158,6 +159,12 @@ class Command(BaseCommand):
             if created:
                 funds_demo.seed(network=network, users=users, rng=random.Random(f"{SEED}-funds"))
                 clusters_demo.seed(network=network, users=users, rng=random.Random(f"{SEED}-clusters"))
+                # Apps that bring their own demo data (surveys) offer it as AppConfig.demo_seed.
+                for config in apps.get_app_configs():
+                    if hasattr(config, "demo_seed"):
+                        config.demo_seed(
+                            network=network, users=users, rng=random.Random(f"{SEED}-{config.label}")
+                        )
                 # Its figures now, not after the edits' debounce: the first visit shows the map.
                 snapshot_request(network=network, trigger=Snapshot.Trigger.COMMAND)
                 self.stdout.write(self.style.SUCCESS(f"Loaded the demo network “{NAME}”."))
