@@ -4,15 +4,16 @@ from rest_framework import serializers
 
 from clusters.serializers import NetworkPersonField
 from surveys.models import Campaign, Invitation, Question
+from weaver.lib.api import StrictModelSerializer, StrictSerializer
 
 
-class SurveyQuestionSerializer(serializers.ModelSerializer):
+class SurveyQuestionSerializer(StrictModelSerializer):
     class Meta:
         model = Question
         fields = ["id", "standard", "text", "tie_kind"]
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(StrictModelSerializer):
     questions = SurveyQuestionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -59,11 +60,11 @@ class CampaignCreateSerializer(CampaignSerializer):
         return list(dict.fromkeys(value))
 
 
-class StatusSerializer(serializers.Serializer):
+class StatusSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Campaign.Status.choices)
 
 
-class SurveyInvitationSerializer(serializers.ModelSerializer):
+class SurveyInvitationSerializer(StrictModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
     consent_at = serializers.SerializerMethodField()
     submitted_at = serializers.SerializerMethodField()
@@ -94,7 +95,7 @@ class SurveyInvitationSerializer(serializers.ModelSerializer):
         return response.submitted_at.isoformat() if response and response.submitted_at else None
 
 
-class InviteSerializer(serializers.Serializer):
+class InviteSerializer(StrictSerializer):
     members = serializers.ListField(child=NetworkPersonField(), max_length=5000, required=False)
     everyone = serializers.BooleanField(default=False, help_text="Invite every active person instead.")
 
@@ -104,7 +105,7 @@ class InviteSerializer(serializers.Serializer):
         return data
 
 
-class NominationSerializer(serializers.Serializer):
+class NominationSerializer(StrictSerializer):
     question = serializers.IntegerField()
     member = serializers.IntegerField(allow_null=True)
     pending = serializers.CharField(allow_null=True)
@@ -118,7 +119,7 @@ class NominationSerializer(serializers.Serializer):
     value_resources = serializers.IntegerField(allow_null=True)
 
 
-class ResponseSerializer(serializers.Serializer):
+class ResponseSerializer(StrictSerializer):
     invitation = serializers.IntegerField()
     member = serializers.IntegerField()
     member_name = serializers.CharField()
@@ -128,7 +129,7 @@ class ResponseSerializer(serializers.Serializer):
     nominations = NominationSerializer(many=True)
 
 
-class HealthAreaSerializer(serializers.Serializer):
+class HealthAreaSerializer(StrictSerializer):
     n = serializers.IntegerField()
     mean = serializers.FloatField(allow_null=True)
     sd = serializers.FloatField(allow_null=True)
@@ -136,7 +137,7 @@ class HealthAreaSerializer(serializers.Serializer):
     max = serializers.IntegerField(allow_null=True)
 
 
-class MemberResultSerializer(serializers.Serializer):
+class MemberResultSerializer(StrictSerializer):
     member = serializers.IntegerField()
     name = serializers.CharField()
     energiser_nominations = serializers.IntegerField()
@@ -151,7 +152,7 @@ class MemberResultSerializer(serializers.Serializer):
     value_resources = serializers.FloatField(allow_null=True, required=False)
 
 
-class ResultsSerializer(serializers.Serializer):
+class ResultsSerializer(StrictSerializer):
     invited = serializers.IntegerField()
     responded = serializers.IntegerField()
     response_rate = serializers.FloatField(allow_null=True)

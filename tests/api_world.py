@@ -15,9 +15,11 @@ from funds.models import Award, Fund, Proposal, ReviewAssignment, Reviewer, Roun
 from networks import services as network_services
 from networks import snapshots
 from networks.models import AccessInvitation, Member, Network, Relationship, Snapshot
+from surveys.models import Campaign
 from tests.clusters.factories import ClusterFactory, ClusterPersonFactory, ParticipantFactory, SessionFactory
 from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
 from tests.funds.conftest import make_reviewer, make_round, submit_proposal
+from tests.surveys.factories import open_campaign
 
 
 @dataclass
@@ -73,6 +75,7 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
     )
     follow_up = cluster_services.followup_add(user=alice, peer_assist=peer_assist, action="Buy umbrellas")
     lesson = cluster_services.lesson_add(user=alice, cluster=cluster, text="Meet indoors in winter.")
+    campaign = open_campaign(network=network, user=alice)
     invitation = network_services.access_set(
         user=alice, network=network, member=people[2], roles={"member"}
     ).invitation
@@ -97,6 +100,7 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
             FollowUp: follow_up.pk,
             Lesson: lesson.pk,
             AccessInvitation: invitation.pk,
+            Campaign: campaign.pk,
         },
         tokens={
             persona: Token.objects.create(user=user).key

@@ -126,7 +126,6 @@ def test_a_second_campaigns_page_shows_what_moved_since_the_first(
 ):
     from django.utils import timezone
 
-    from tests.factories import PASSWORD
     from tests.surveys.factories import open_campaign
 
     spring = invitations["Ana"].campaign
@@ -143,7 +142,7 @@ def test_a_second_campaigns_page_shows_what_moved_since_the_first(
         services.response_save(
             invitation=invitation, answers=answers_naming(autumn, {"work": []}), submit=True
         )
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
 
     page = client.get(autumn.get_absolute_url()).content.decode()
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from networks.models import Relationship
 from surveys import services
 from surveys.models import Campaign, Nomination, PendingMember, Response
-from tests.factories import PASSWORD, MemberFactory
+from tests.factories import MemberFactory
 from tests.surveys.factories import open_campaign
 
 
@@ -225,7 +225,7 @@ def test_the_coordinators_page_shows_progress_and_who_has_not_answered(client, a
     ana = invitations["Ana"]
     consent(client, ana)
     client.post(link(ana), _form(ana.campaign, [people["Ben"]]))
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
 
     page = client.get(ana.campaign.get_absolute_url()).content.decode()
 
@@ -239,7 +239,7 @@ def test_the_export_neutralises_formula_cells(client, alice, network, invitation
     formula = MemberFactory(network=network, name="=HYPERLINK(1)", email="f@example.org")
     consent(client, ana)
     client.post(link(ana), _form(ana.campaign, [formula]))
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
 
     csv_text = client.get(
         reverse("surveys:campaign-export", args=[network.slug, ana.campaign_id])
@@ -253,7 +253,7 @@ def test_the_export_neutralises_formula_cells(client, alice, network, invitation
 def test_a_coordinator_creates_invites_and_opens_a_survey(
     client, alice, network, people, django_capture_on_commit_callbacks, mailoutbox
 ):
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     now = timezone.localtime()
     created = client.post(
         reverse("surveys:campaign-create", args=[network.slug]),
