@@ -124,9 +124,9 @@ class DesignGroupViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, RoundS
     create=extend_schema(
         summary="Put a person in the round's reviewer pool (coordinators)",
         description="By `member` (a person of the network) or `user` (a login holding a role in it). "
-        "A person without a role needs `grant_role: true`, which gives them the reviewer role in the "
-        "network, and a login e-mailed to them if they have none, in the same step. Adding someone "
-        "already in the pool updates `is_guardian`.",
+        "The person needs access to the network already (an accepted invitation, see access/); "
+        "`grant_role: true` adds the reviewer role to the roles they hold in the same step. Adding "
+        "someone already in the pool updates `is_guardian`.",
         request=PoolAddSerializer,
         responses={201: PoolReviewerSerializer},
     ),

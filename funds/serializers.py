@@ -404,8 +404,8 @@ class PoolAddSerializer(StrictSerializer):
     is_guardian = serializers.BooleanField(default=False)
     grant_role = serializers.BooleanField(
         default=False,
-        help_text="With member: also give the person the reviewer role in the network (and a login, "
-        "e-mailed, if they have none), through the same rules as the access resource.",
+        help_text="With member: also add the reviewer role to the roles the person holds in the network, "
+        "through the same rules as the access resource (the person must have access already).",
     )
 
     def validate(self, data):

@@ -510,28 +510,27 @@ def reviewer_pool_add(
 ) -> Reviewer:
     """Put a person of the network in the round's reviewer pool.
 
-    Their login needs a role in the network already, unless `grant_role`: then the reviewer role is added
-    to the roles they hold through networks.services.access_set (which makes and e-mails a login for a
-    person without one), by the same coordinator, in the same step.
+    Their login needs a role in the network already (access is only ever given by an invitation the
+    person accepts). With `grant_role` the reviewer role is added to the roles they hold through
+    networks.services.access_set, by the same coordinator, in the same step.
     """
     network = round.fund.network
     _require_manager(user, network)
     if member.network_id != network.pk or member.kind != Member.Kind.PERSON or member.archived_at:
         raise ValidationError({"member": "Pick a current person of this network."})
     account = member.user
-    if not grant_role and (account is None or not network.roles.filter(user=account).exists()):
+    if account is None or not network.roles.filter(user=account).exists():
         raise ValidationError(
             {
-                "member": f"{member.name} holds no role in this network: give them the reviewer role "
-                "too (grant_role), or give them access first."
+                "member": f"{member.name} has no access to this network yet: invite them with the reviewer "
+                "role (access), then add them to the pool once they have accepted."
             }
         )
     if grant_role:
-        current = set(network.roles.filter(user=account).values_list("role", flat=True)) if account else set()
+        current = set(network.roles.filter(user=account).values_list("role", flat=True))
         account = access_set(
             user=user, network=network, member=member, roles=current | {Role.REVIEWER}
         ).account
-        member.refresh_from_db(fields=["user"])
     return reviewer_add(user=user, round=round, reviewer_user=account, member=member, is_guardian=is_guardian)
 
 
