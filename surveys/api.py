@@ -30,6 +30,7 @@ from surveys.serializers import (
     SurveyInvitationSerializer,
 )
 from weaver.lib.api import service_errors
+from weaver.lib.schema import ForbiddenReadsAutoSchema
 
 COORDINATORS_ONLY = "Only the network's coordinators can see a survey's details."
 
@@ -49,6 +50,7 @@ class CampaignViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, NetworkScopedViewSet
 ):
     permission_classes = [IsAuthenticated]
+    schema = ForbiddenReadsAutoSchema()  # everything but a campaign's allowed aggregates is for coordinators
     serializer_class = CampaignSerializer
     queryset = Campaign.objects.none()
 

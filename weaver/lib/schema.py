@@ -39,3 +39,10 @@ class AutoSchema(StandardizedErrorsAutoSchema):
                 codes[name].update({"unknown_field", "read_only"})
         codes[NON_FIELD].update({"invalid", "unknown_field", "read_only"})
         return codes
+
+
+class ForbiddenReadsAutoSchema(AutoSchema):
+    """For views whose reads too are refused to some roles (403): coordinators-only resources."""
+
+    def _should_add_http403_error_response(self) -> bool:
+        return True
