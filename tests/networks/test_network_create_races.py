@@ -71,7 +71,7 @@ def test_an_import_with_a_bad_slug_is_refused_and_creates_nothing(tmp_path):
 
 
 def test_concurrent_api_creations_of_one_slug_make_one_network_and_refuse_the_rest_with_400():
-    alice = UserFactory(username="alice")
+    alice = UserFactory(username="alice", is_staff=True)  # staff may start networks (the default rule)
 
     def create(i):
         client = APIClient()
