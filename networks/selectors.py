@@ -3,8 +3,20 @@
 from dataclasses import dataclass
 
 from django.db.models import Max
+from django.urls import reverse
 
-from networks.models import Member, MemberMetric, Network, Relationship, Role, Snapshot
+from networks.models import (
+    ImportBatch,
+    Member,
+    MemberMetric,
+    Network,
+    Relationship,
+    Role,
+    Snapshot,
+    SuggestionDecision,
+)
+from networks.permissions import can_edit
+from weaver.lib.next_steps import NextStep
 
 
 def network_graph_rows(*, network: Network) -> tuple[list[dict], list[dict]]:
@@ -233,3 +245,78 @@ def community_names(communities: list[dict]) -> dict[int, str]:
             name = f"{name} {chr(64 + letters[name]) if letters[name] <= 26 else letters[name]}"
         names[community_id] = name
     return names
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def suggestions_open(*, network: Network, snapshot: Snapshot | None) -> list[tuple[int, dict]]:
+    """(rank, suggestion) of the snapshot's suggestions not yet answered nor tied since it was computed."""
+    if snapshot is None:
+        return []
+    answered = set(
+        SuggestionDecision.objects.filter(network=network).values_list("member_a_id", "member_b_id")
+    )
+    tied_since = {
+        _pair(s, t)
+        for s, t in Relationship.objects.active()
+        .filter(network=network, created_at__gte=snapshot.started_at or snapshot.finished_at)
+        .values_list("source_id", "target_id")
+    }
+    hidden = answered | tied_since
+    return [
+        (rank, suggestion)
+        for rank, suggestion in enumerate(snapshot.suggestions, start=1)
+        if _pair(suggestion["a"], suggestion["b"]) not in hidden
+    ]
+
+
+def figures_stale(*, network: Network, snapshot: Snapshot | None) -> bool:
+    """True when members or ties changed after the current figures were computed (or none exist)."""
+    if snapshot is None:
+        return Member.objects.filter(network=network).exists()
+    since = snapshot.started_at or snapshot.finished_at
+    return (
+        Member.history.filter(network_id=network.pk, history_date__gt=since).exists()
+        or Relationship.history.filter(network_id=network.pk, history_date__gt=since).exists()
+    )
+
+
+def next_steps(*, user, network: Network) -> list[NextStep]:
+    """Coordinators: suggestions to answer, imports to confirm or fix, figures to recompute."""
+    if not can_edit(user, network):
+        return []
+    slug = network.slug
+    steps = []
+    snapshot = snapshots_done(network=network).only("id", "started_at", "finished_at", "suggestions").first()
+    waiting = len(suggestions_open(network=network, snapshot=snapshot))
+    if waiting:
+        steps.append(
+            NextStep(
+                "coordinator", "Weaving suggestions to accept or dismiss",
+                reverse("networks:suggestions", args=[slug]), count=waiting,
+            )
+        )  # fmt: skip
+    pending = list(
+        ImportBatch.objects.filter(
+            network=network, status__in=[ImportBatch.Status.PREVIEWED, ImportBatch.Status.REJECTED]
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    if pending:
+        steps.append(
+            NextStep(
+                "coordinator", "Imports checked and not confirmed",
+                reverse("networks:import-preview", args=[slug, pending[0]]), count=len(pending),
+            )
+        )  # fmt: skip
+    if figures_stale(network=network, snapshot=snapshot):
+        steps.append(
+            NextStep(
+                "coordinator", "Figures out of date: members or ties changed since they were computed",
+                reverse("networks:dashboard", args=[slug]), count=1,
+            )
+        )  # fmt: skip
+    return steps

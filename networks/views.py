@@ -29,6 +29,7 @@ from networks.forms import (
 from networks.history import member_history, network_recent_changes
 from networks.models import Member, Network, Relationship, Role, Tag
 from networks.views_metrics import member_metrics_context
+from weaver.lib.next_steps import next_steps_for
 
 PAGE_SIZE = 25
 
@@ -110,6 +111,7 @@ def network_detail(request, slug):
         "home",
         counts=counts,
         recent_changes=network_recent_changes(network, limit=10),
+        next_steps=next_steps_for(user=request.user, network=network),
     )
     return render(request, "networks/network_detail.html", context)
 

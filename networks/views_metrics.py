@@ -161,26 +161,10 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 
 def _open_suggestions(network: Network, snapshot: Snapshot | None) -> list[dict]:
     """The snapshot's suggestions, without pairs already answered or tied since it was computed."""
-    if snapshot is None:
-        return []
-    answered = set(
-        SuggestionDecision.objects.filter(network=network).values_list("member_a_id", "member_b_id")
-    )
-    tied_since = {
-        _pair(s, t)
-        for s, t in Relationship.objects.active()
-        .filter(network=network, created_at__gte=snapshot.started_at or snapshot.finished_at)
-        .values_list("source_id", "target_id")
-    }
-    hidden = answered | tied_since
-    suggestions = []
-    for rank, suggestion in enumerate(snapshot.suggestions, start=1):
-        if _pair(suggestion["a"], suggestion["b"]) in hidden:
-            continue
-        suggestions.append(
-            {**suggestion, "rank": rank, "kind_label": KIND_LABELS.get(suggestion["kind"], "")}
-        )
-    return suggestions
+    return [
+        {**suggestion, "rank": rank, "kind_label": KIND_LABELS.get(suggestion["kind"], "")}
+        for rank, suggestion in selectors.suggestions_open(network=network, snapshot=snapshot)
+    ]
 
 
 # Dashboard and live progress
