@@ -5,12 +5,14 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from weaver import health
+from weaver import health, pages
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="networks:network-list", permanent=False)),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("account/", include("accounts.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Django's view checks the link before the method, so it would answer any method with the page.

@@ -1,0 +1,21 @@
+"""`Authorization: Token <key>` for the hashed, self-service tokens of the account page."""
+
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from accounts import services
+from accounts.models import ApiToken
+
+
+class HashedTokenAuthentication(TokenAuthentication):
+    """Looks the key's SHA-256 up; an unknown key falls through to the next class (DRF's own tokens,
+    made by `drf_create_token`), which answers 401 when it does not know it either."""
+
+    def authenticate_credentials(self, key):
+        token = ApiToken.objects.select_related("user").filter(key_hash=services.token_digest(key)).first()
+        if token is None:
+            return None
+        if not token.user.is_active:
+            raise AuthenticationFailed("User inactive or deleted.")
+        services.api_token_touch(token=token)
+        return token.user, token
