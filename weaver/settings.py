@@ -225,6 +225,31 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 WEAVER_SNAPSHOT_DEBOUNCE_SECONDS = env_int("WEAVER_SNAPSHOT_DEBOUNCE_SECONDS", 60, minimum=0)
 CELERY_TIMEZONE = TIME_ZONE
 
+# Django's cache: reads of done snapshots are rendered once and kept there (networks.cached_reads).
+# Unset CACHE_URL means files under var/ (shared by every process of one machine); compose uses Redis.
+CACHE_URL = env_url(
+    "CACHE_URL",
+    f"file://{DATA_DIR / 'cache'}",
+    schemes=("redis", "rediss", "file", "locmem"),
+    trim_slash=False,
+)
+_cache_scheme, _, _cache_where = CACHE_URL.partition("://")
+CACHES = {
+    "default": {
+        "BACKEND": {
+            "redis": "django.core.cache.backends.redis.RedisCache",
+            "rediss": "django.core.cache.backends.redis.RedisCache",
+            "file": "django.core.cache.backends.filebased.FileBasedCache",
+            "locmem": "django.core.cache.backends.locmem.LocMemCache",
+        }[_cache_scheme],
+        "LOCATION": CACHE_URL if _cache_scheme.startswith("redis") else _cache_where,
+        # Files and memory cull at this many entries; Redis evicts by its own maxmemory policy.
+        "OPTIONS": {} if _cache_scheme.startswith("redis") else {"MAX_ENTRIES": 5000},
+    }
+}
+# How long a rendered read is kept; a new snapshot makes new keys anyway.
+WEAVER_READ_CACHE_SECONDS = env_int("WEAVER_READ_CACHE_SECONDS", 7 * 24 * 3600, minimum=1)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.HashedTokenAuthentication",
