@@ -8,13 +8,13 @@ from accounts.models import ApiToken
 
 
 class HashedTokenAuthentication(TokenAuthentication):
-    """Looks the key's SHA-256 up; an unknown key falls through to the next class (DRF's own tokens,
-    made by `drf_create_token`), which answers 401 when it does not know it either."""
+    """Looks the key's SHA-256 up, then DRF's own tokens (made by `drf_create_token`, stored as they
+    are); a key found in neither answers 401."""
 
     def authenticate_credentials(self, key):
         token = ApiToken.objects.select_related("user").filter(key_hash=services.token_digest(key)).first()
         if token is None:
-            return None
+            return super().authenticate_credentials(key)
         if not token.user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
         services.api_token_touch(token=token)

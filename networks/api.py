@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from networks import selectors, services
 from networks.filters import MemberFilter, RelationshipFilter
 from networks.models import Member, Network, Relationship
-from networks.permissions import can_edit, get_network_for_user, networks_for_user
+from networks.permissions import can_edit, can_see_contacts, get_network_for_user, networks_for_user
 from networks.serializers import (
     AccessChangeSerializer,
     AccessSetSerializer,
@@ -159,6 +159,7 @@ class NetworkScopedViewSet(viewsets.GenericViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.network  # noqa: B018 - resolves the network (or 404s) before any handler runs
+        request.sees_contacts = can_see_contacts(request.user, self.network)
 
     @property
     def is_schema_view(self) -> bool:
@@ -168,6 +169,7 @@ class NetworkScopedViewSet(viewsets.GenericViewSet):
         context = super().get_serializer_context()
         if not self.is_schema_view:
             context["network"] = self.network
+            context["sees_contacts"] = can_see_contacts(self.request.user, self.network)
         return context
 
     def get_object(self):

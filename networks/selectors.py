@@ -94,7 +94,7 @@ class SnapshotReader:
 
     user: object
     roles: frozenset[str]
-    network: Network | None  # id, slug and name only
+    network: Network | None  # id, slug, name and who-sees-what settings only
     snapshot_id: int | None
     finished_at: datetime | None
     versions: tuple  # of the live rows the response shows beside the snapshot (see snapshot_reader)
@@ -125,6 +125,8 @@ def _reader_queryset(*, slug, token_key, user_id, snapshot_id, live: bool, decis
     annotations = {
         "reader_network": Subquery(network.values("id")[:1]),
         "reader_network_name": Subquery(network.values("name")[:1]),
+        "reader_network_contacts": Subquery(network.values("members_see_contacts")[:1]),
+        "reader_network_roles": Subquery(network.values("members_see_roles")[:1]),
         "reader_snapshot": Subquery(done.values("id")[:1]),
         "reader_finished": Subquery(done.values("finished_at")[:1]),
         **{f"reader_role_{role}": Exists(roles.filter(role=role)) for role in Role.values},
@@ -181,7 +183,13 @@ def snapshot_reader(
     return SnapshotReader(
         user=user,
         roles=frozenset(role for role in Role.values if getattr(user, f"reader_role_{role}")),
-        network=Network(pk=user.reader_network, slug=slug, name=user.reader_network_name)
+        network=Network(
+            pk=user.reader_network,
+            slug=slug,
+            name=user.reader_network_name,
+            members_see_contacts=bool(user.reader_network_contacts),
+            members_see_roles=bool(user.reader_network_roles),
+        )
         if user.reader_network is not None
         else None,
         snapshot_id=user.reader_snapshot,

@@ -35,7 +35,13 @@ PAGE_SIZE = 25
 
 
 def _context(request, network: Network, nav: str, **extra) -> dict:
-    return {"network": network, "can_edit": permissions.can_edit(request.user, network), "nav": nav, **extra}
+    return {
+        "network": network,
+        "can_edit": permissions.can_edit(request.user, network),
+        "sees_contacts": permissions.can_see_contacts(request.user, network),
+        "nav": nav,
+        **extra,
+    }
 
 
 def _data(request):
@@ -120,7 +126,13 @@ def network_detail(request, slug):
 @require_http_methods(["GET", "POST"])
 def network_edit(request, slug):
     network = permissions.get_network_for_user(request.user, slug, edit=True)
-    form = NetworkEditForm(_data(request), initial={"name": network.name, "purpose": network.purpose})
+    initial = {
+        "name": network.name,
+        "purpose": network.purpose,
+        "members_see_contacts": network.members_see_contacts,
+        "members_see_roles": network.members_see_roles,
+    }
+    form = NetworkEditForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.network_update(user=request.user, network=network, **form.cleaned_data)
@@ -149,7 +161,8 @@ def member_list(request, slug):
         .annotate(tie_count=_active_tie_count())
         .order_by("name", "id")
     )
-    member_filter = MemberFilter(data, queryset=queryset)
+    request.sees_contacts = permissions.can_see_contacts(request.user, network)
+    member_filter = MemberFilter(data, queryset=queryset, request=request)
     page, query = _page(request, member_filter.qs)
     context = _context(
         request,

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpResponseBadRequest, JsonResponse
@@ -139,7 +139,13 @@ def _network_to_read(request, slug: str) -> Network:
 
 
 def _context(request, network: Network, nav: str, **extra) -> dict:
-    return {"network": network, "can_edit": permissions.can_edit(request.user, network), "nav": nav, **extra}
+    return {
+        "network": network,
+        "can_edit": permissions.can_edit(request.user, network),
+        "sees_roles": permissions.can_see_roles(request.user, network),
+        "nav": nav,
+        **extra,
+    }
 
 
 def _format(value, style: str) -> str:
@@ -266,7 +272,9 @@ def dashboard(request, slug):
         snapshot_count=len(history),
         suggestions=_open_suggestions(network, snapshot, answered={(a, b) for a, b, *_ in decisions})[
             :TOP_ON_DASHBOARD
-        ],
+        ]
+        if permissions.can_see_roles(request.user, network)
+        else [],
         closed_this_quarter=answered["closed"],
         other_accepted_this_quarter=answered["other"],
         dismissed_this_quarter=answered["dismissed"],
@@ -470,6 +478,9 @@ def _map_data(request, slug, view):
     if snapshot is None:
         return JsonResponse({"snapshot": None, "view": view, "nodes": [], "edges": [], "bridges": []})
     nodes = _map_nodes(network, snapshot, view)
+    if not permissions.can_see_roles(request.user, network):
+        for node in nodes:
+            node["roles"] = []
     node_ids = {n["id"] for n in nodes}
     stored = snapshot if view == "all" else snapshot.views.get(view, {})
     bridges = stored.bridges if view == "all" else stored.get("bridges", [])
@@ -520,6 +531,11 @@ def _next_url(request, network: Network) -> str:
 @require_GET
 def suggestion_list(request, slug):
     network = _network_to_read(request, slug)
+    if not permissions.can_see_roles(request.user, network):
+        raise PermissionDenied(
+            "Introduction suggestions name people who don't know each other: they are for the network's "
+            "coordinators, unless the network shows them to every member."
+        )
     snapshot = snapshot_current(network=network, fields=("suggestions",))
     suggestions = _open_suggestions(network, snapshot)
     counts = {kind: 0 for kind in KIND_LABELS}
@@ -673,6 +689,7 @@ def member_metrics_context(*, network: Network, member: Member, user, ego: bool 
     snapshot_resume(network=network)
     parts = ("communities", "suggestions") if ego else ("communities",)
     snapshot = snapshot_current(network=network, fields=parts)
+    sees_roles = permissions.can_see_roles(user, network)
     context = {"snapshot": snapshot, "row": None, "can_edit": permissions.can_edit(user, network)}
     if snapshot is None:
         return context
@@ -684,6 +701,7 @@ def member_metrics_context(*, network: Network, member: Member, user, ego: bool 
             roles=[
                 {"name": r, "label": ROLE_LABELS.get(r, r), "help": metrics.ROLE_HELP.get(r, "")}
                 for r in row.roles
+                if sees_roles
             ],
             community_name=communities.get(row.community) if row.community is not None else None,
             betweenness_above=_percentile_below(snapshot, "betweenness", row.betweenness),
@@ -692,6 +710,7 @@ def member_metrics_context(*, network: Network, member: Member, user, ego: bool 
         )
     if ego:
         context["ego"] = _ego(member)
+    if ego and sees_roles:
         context["suggestions"] = [
             s for s in _open_suggestions(network, snapshot) if member.pk in (s["a"], s["b"])
         ][:MEMBER_SUGGESTIONS]

@@ -252,8 +252,8 @@ WEAVER_READ_CACHE_SECONDS = env_int("WEAVER_READ_CACHE_SECONDS", 7 * 24 * 3600, 
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Self-service hashed tokens first, then DRF's tokens made by drf_create_token.
         "accounts.authentication.HashedTokenAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
