@@ -1,15 +1,15 @@
 """`Authorization: Token <key>` for the hashed, self-service tokens of the account page."""
 
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts import services
 from accounts.models import ApiToken
+from weaver.lib.throttling import ThrottledTokenAuthentication
 
 
-class HashedTokenAuthentication(TokenAuthentication):
+class HashedTokenAuthentication(ThrottledTokenAuthentication):
     """Looks the key's SHA-256 up, then DRF's own tokens (made by `drf_create_token`, stored as they
-    are); a key found in neither answers 401."""
+    are); a key found in neither answers 401 (and counts towards the address's bad-token throttle)."""
 
     def authenticate_credentials(self, key):
         token = ApiToken.objects.select_related("user").filter(key_hash=services.token_digest(key)).first()

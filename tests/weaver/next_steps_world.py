@@ -9,7 +9,7 @@ from clusters import services as cluster_services
 from clusters.models import LearningCluster
 from funds import services as fund_services
 from funds.models import ReviewAssignment
-from networks.models import ImportBatch, Role, Snapshot
+from networks.models import AccessInvitation, ImportBatch, Role, Snapshot
 from networks.services import role_grant
 from tests.clusters.factories import ClusterPersonFactory, ParticipantFactory, SessionFactory
 from tests.factories import MemberFactory, OrganisationFactory, UserFactory
@@ -80,6 +80,11 @@ def build(*, network, alice, bob) -> World:
         cluster_services.followup_add(user=fiona, peer_assist=assist, action=action)
 
     a, b, c = (MemberFactory(network=network, name=n) for n in ("Ana", "Ben", "Cy"))
+    invitee = MemberFactory(network=network, name="Ivy Invited")
+    AccessInvitation.objects.create(
+        network=network, member=invitee, email=invitee.email, roles=["member"], created_by=alice,
+        expires_at=now + datetime.timedelta(days=14),
+    )  # fmt: skip
     computed = timezone.now()
     Snapshot.objects.create(
         network=network,

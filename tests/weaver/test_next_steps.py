@@ -63,6 +63,7 @@ def test_a_coordinator_sees_rounds_waiting_suggestions_and_imports_counted(clien
     assert steps["“Autumn round” is due to open"].url == world.draft_round.get_absolute_url()
     assert steps["Weaving suggestions to accept or dismiss"].count == 2
     assert steps["Imports checked and not confirmed"].count == 1
+    assert steps["Access invitations not yet accepted"].count == 1
     assert steps["Imports checked and not confirmed"].url == reverse(
         "networks:import-preview", args=[network.slug, world.batch.pk]
     )
