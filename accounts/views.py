@@ -1,13 +1,19 @@
-"""Pages about logging in that Django's auth views do not cover: the lockout page, throttled resets."""
+"""Account pages: the lockout page, throttled resets, and the account page with API tokens."""
 
 import math
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import services
+from accounts.forms import ApiTokenForm
+from networks.forms import add_service_errors
 from weaver.lib.throttling import password_reset_refused
 
 
@@ -34,3 +40,37 @@ def password_reset(request):
         if wait is not None:
             return _too_many(request, "registration/password_reset_throttled.html", wait)
     return auth_views.PasswordResetView.as_view()(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request):
+    """GET shows the page; POST creates a token and shows its key on this response only."""
+    may_have_tokens = services.can_have_api_tokens(request.user)
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and may_have_tokens and form.is_valid():
+        try:
+            _token, new_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            form = ApiTokenForm()
+    elif request.method == "POST" and not may_have_tokens:
+        raise PermissionDenied("API tokens are for the coordinators of a network.")
+    context = {
+        "may_have_tokens": may_have_tokens,
+        "tokens": request.user.api_tokens.all() if may_have_tokens else [],
+        "form": form,
+        "new_key": new_key,
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(request.user.api_tokens, pk=pk)
+    services.api_token_revoke(user=request.user, token=token)
+    messages.success(request, f"The token “{token.name}” is revoked: it no longer opens the API.")
+    return redirect("accounts:account")

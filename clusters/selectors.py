@@ -6,12 +6,14 @@ from datetime import datetime, time
 from itertools import combinations
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from clusters.models import (
     ASSISTING_GROUP_SIZE,
     CLUSTER_SIZE,
     Attendance,
+    ClusterSession,
     FollowUp,
     LearningCluster,
     PeerAssist,
@@ -19,6 +21,7 @@ from clusters.models import (
 )
 from networks.models import Member, MemberMetric, Network, Relationship, Snapshot
 from networks.selectors import community_names, snapshot_current, snapshots_done, ties_across_communities
+from weaver.lib.next_steps import NEXT_STEPS_LISTED, NextStep
 
 
 def organisation_neighbours(*, network: Network, organisation_ids: set[int]) -> dict[int, set[int]]:
@@ -297,3 +300,76 @@ def cluster_network_effect(*, cluster: LearningCluster) -> dict | None:
 def attendee_pairs(person_ids) -> list[tuple[int, int]]:
     """Every unordered pair of these people, smaller id first (the order SessionTieEffect stores)."""
     return list(combinations(sorted(set(person_ids)), 2))
+
+
+def _session_url(session: ClusterSession, slug: str) -> str:
+    return reverse("clusters:session-detail", args=[slug, session.cluster_id, session.pk])
+
+
+def next_steps(*, user, network: Network) -> list[NextStep]:
+    """Facilitators: the next session, attendance to record, open follow-ups; members: their clusters."""
+    if not user.is_authenticated:
+        return []
+    slug = network.slug
+    now = timezone.now()
+    steps = []
+    live = LearningCluster.objects.filter(network=network).exclude(status=LearningCluster.Status.ENDED)
+    facilitated = live.filter(facilitators=user)
+    sessions = ClusterSession.objects.filter(cluster__in=facilitated).select_related("cluster")
+    upcoming = sessions.filter(starts_at__gte=now).order_by("starts_at", "pk").first()
+    if upcoming is not None:
+        steps.append(
+            NextStep(
+                "facilitator", f"Next session: {upcoming.display_title}", _session_url(upcoming, slug),
+                due=timezone.localdate(upcoming.starts_at), detail=upcoming.cluster.name,
+            )
+        )  # fmt: skip
+    unrecorded = list(
+        sessions.filter(starts_at__lt=now)
+        .annotate(present=Count("attendance"))
+        .filter(present=0)
+        .order_by("starts_at", "pk")
+    )
+    if unrecorded:
+        steps.append(
+            NextStep(
+                "facilitator", "Past sessions with no attendance recorded", _session_url(unrecorded[0], slug),
+                count=len(unrecorded), due=timezone.localdate(unrecorded[0].starts_at),
+            )
+        )  # fmt: skip
+    follow_ups = (
+        FollowUp.objects.filter(peer_assist__session__cluster__in=facilitated, status=FollowUp.Status.OPEN)
+        .values("peer_assist__session__cluster_id")
+        .annotate(open=Count("pk"))
+        .order_by("peer_assist__session__cluster_id")
+    )
+    for row in follow_ups:
+        steps.append(
+            NextStep(
+                "facilitator", "Open follow-ups",
+                reverse("clusters:cluster-detail", args=[slug, row["peer_assist__session__cluster_id"]]),
+                count=row["open"],
+            )
+        )  # fmt: skip
+    mine = list(live.filter(people__person__user=user).distinct().order_by("name", "pk")[:NEXT_STEPS_LISTED])
+    for cluster in mine:
+        steps.append(
+            NextStep(
+                "member", f"Your cluster “{cluster.name}”",
+                reverse("clusters:cluster-detail", args=[slug, cluster.pk]),
+            )
+        )  # fmt: skip
+    coming = (
+        ClusterSession.objects.filter(cluster__in=mine, starts_at__gte=now)
+        .select_related("cluster")
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    if coming is not None:
+        steps.append(
+            NextStep(
+                "member", f"Your next session: {coming.display_title}", _session_url(coming, slug),
+                due=timezone.localdate(coming.starts_at), detail=coming.cluster.name,
+            )
+        )  # fmt: skip
+    return steps

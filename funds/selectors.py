@@ -4,7 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from funds import assignment as assigning
@@ -20,9 +21,10 @@ from funds.models import (
     Reviewer,
     Round,
 )
-from funds.permissions import can_manage, is_applicant
+from funds.permissions import assignments_for_user, can_manage, is_applicant
 from networks import selectors as network_selectors
 from networks.models import Member, Relationship, Snapshot
+from weaver.lib.next_steps import NEXT_STEPS_LISTED, NextStep
 
 
 @dataclass(frozen=True)
@@ -700,3 +702,151 @@ def round_snapshot_change(rnd: Round) -> SnapshotChange:
         ties_across_communities=crossings.across if crossings else None,
         ties_unplaced=crossings.unplaced if crossings else 0,
     )
+
+
+def _reports_due(network, today) -> dict[int, int]:
+    """Per round: reports now due and not in (the midpoint half-way to spend-by, the final at spend-by)."""
+    due: dict[int, int] = defaultdict(int)
+    awards = (
+        Award.objects.filter(
+            proposal__round__fund__network=network, proposal__round__status=Round.Status.DECIDED
+        )
+        .annotate(
+            has_midpoint=Exists(
+                GranteeReport.objects.filter(award=OuterRef("pk"), kind=GranteeReport.Kind.MIDPOINT)
+            ),
+            has_final=Exists(
+                GranteeReport.objects.filter(award=OuterRef("pk"), kind=GranteeReport.Kind.FINAL)
+            ),
+        )
+        .values_list("proposal__round_id", "awarded_at", "spend_by", "has_midpoint", "has_final")
+    )
+    for round_id, awarded_at, spend_by, has_midpoint, has_final in awards:
+        start = timezone.localdate(awarded_at)
+        if (not has_final and spend_by <= today) or (
+            not has_midpoint and not has_final and start + (spend_by - start) / 2 <= today
+        ):
+            due[round_id] += 1
+    return due
+
+
+def next_steps(*, user, network) -> list[NextStep]:
+    """Reviews waiting for this user; rounds waiting for a coordinator's move; the user's own proposals."""
+    slug = network.slug
+    today = timezone.localdate()
+    steps = []
+    waiting = list(
+        assignments_for_user(user, network)
+        .filter(status=ReviewAssignment.Status.ASSIGNED, proposal__round__status=Round.Status.REVIEW)
+        .order_by("proposal__round__review_deadline", "proposal__title", "pk")
+    )
+    if waiting:
+        steps.append(
+            NextStep(
+                "reviewer",
+                "Reviews waiting for you",
+                reverse("funds:my-reviews", args=[slug]),
+                count=len(waiting),
+            )
+        )
+    for assignment in waiting[:NEXT_STEPS_LISTED]:
+        proposal = assignment.proposal
+        steps.append(
+            NextStep(
+                "reviewer",
+                f"Review “{proposal.title}”",
+                reverse("funds:review-form", args=[slug, assignment.pk]),
+                due=proposal.round.review_deadline,
+                detail=proposal.round.title,
+            )
+        )
+    if can_manage(user, network):
+        steps.extend(_round_steps(network, today))
+    mine = (
+        list(
+            Proposal.objects.filter(round__fund__network=network)
+            .filter(Q(submitted_by=user) | Q(lead__user=user))
+            .exclude(status=Proposal.Status.WITHDRAWN)
+            .select_related("round")
+            .distinct()
+            .order_by("-created_at", "pk")
+        )
+        if user.is_authenticated
+        else []
+    )
+    drafts = [p for p in mine if p.status == Proposal.Status.DRAFT]
+    if drafts:
+        steps.append(
+            NextStep(
+                "member", "Proposals not yet submitted",
+                reverse("funds:proposal-edit", args=[slug, drafts[0].round_id, drafts[0].pk]),
+                count=len(drafts), due=drafts[0].round.closes_on,
+            )
+        )  # fmt: skip
+    for proposal in mine[:NEXT_STEPS_LISTED]:
+        steps.append(
+            NextStep(
+                "member", f"Your proposal “{proposal.title}”",
+                reverse("funds:proposal-detail", args=[slug, proposal.pk]),
+                detail=f"{proposal.get_status_display()} · {proposal.round.title}",
+            )
+        )  # fmt: skip
+    return steps
+
+
+def _round_steps(network, today) -> list[NextStep]:
+    slug = network.slug
+    reports_due = _reports_due(network, today)
+    rounds = (
+        Round.objects.filter(fund__network=network)
+        .exclude(status=Round.Status.CLOSED)
+        .annotate(
+            outstanding=Count(
+                "proposals__assignments",
+                filter=Q(proposals__assignments__status=ReviewAssignment.Status.ASSIGNED),
+            )
+        )
+        .order_by("opens_on", "pk")
+    )
+    steps = []
+    for rnd in rounds:
+        detail_url = reverse("funds:round-detail", args=[slug, rnd.pk])
+        if rnd.status == Round.Status.DRAFT and rnd.opens_on <= today:
+            steps.append(
+                NextStep(
+                    "coordinator", f"“{rnd.title}” is due to open", detail_url, count=1, due=rnd.opens_on
+                )
+            )
+        elif rnd.status == Round.Status.OPEN and rnd.closes_on < today:
+            steps.append(
+                NextStep(
+                    "coordinator",
+                    f"“{rnd.title}” has closed: move it to review",
+                    detail_url,
+                    count=1,
+                    due=rnd.closes_on,
+                )
+            )
+        elif rnd.status == Round.Status.REVIEW and rnd.outstanding:
+            steps.append(
+                NextStep(
+                    "coordinator", f"Reviews outstanding in “{rnd.title}”",
+                    reverse("funds:round-assignments", args=[slug, rnd.pk]),
+                    count=rnd.outstanding, due=rnd.review_deadline,
+                )
+            )  # fmt: skip
+        elif rnd.status == Round.Status.REVIEW:
+            steps.append(
+                NextStep(
+                    "coordinator", f"All reviews are in for “{rnd.title}”: decide",
+                    reverse("funds:round-ranking", args=[slug, rnd.pk]), count=1,
+                )
+            )  # fmt: skip
+        if reports_due.get(rnd.pk):
+            steps.append(
+                NextStep(
+                    "coordinator", f"Grantee reports due in “{rnd.title}”",
+                    reverse("funds:round-reports", args=[slug, rnd.pk]), count=reports_due[rnd.pk],
+                )
+            )  # fmt: skip
+    return steps

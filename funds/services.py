@@ -315,6 +315,10 @@ def round_join(*, user, round: Round) -> Round:
     """A signed-in visitor with the round's public link joins the network as a member, to apply."""
     if not user.is_authenticated:
         raise PermissionDenied("Sign in first.")
+    if round.status == Round.Status.DRAFT:
+        raise ValidationError(
+            {"round": f"This round is not open yet: it opens for proposals on {round.opens_on:%-d %B %Y}."}
+        )
     if round.status != Round.Status.OPEN:
         raise ValidationError({"round": "This round is not open for proposals."})
     if not can_view(user, round.fund.network):

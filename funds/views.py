@@ -600,6 +600,8 @@ def round_join(request, slug, token):
     rnd = get_object_or_404(
         Round.objects.select_related("fund__network"), public_token=token, fund__network__slug=slug
     )
+    if request.user.is_authenticated and fund_permissions.can_manage(request.user, rnd.fund.network):
+        return redirect(rnd)  # the coordinators' own link: their round, whatever its stage
     if request.user.is_authenticated:
         try:
             services.round_join(user=request.user, round=rnd)

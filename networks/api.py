@@ -24,7 +24,13 @@ from rest_framework.response import Response
 from networks import selectors, services
 from networks.filters import MemberFilter, RelationshipFilter
 from networks.models import AccessInvitation, Member, Network, Relationship
-from networks.permissions import can_create_network, can_edit, get_network_for_user, networks_for_user
+from networks.permissions import (
+    can_create_network,
+    can_edit,
+    can_see_contacts,
+    get_network_for_user,
+    networks_for_user,
+)
 from networks.serializers import (
     AccessChangeSerializer,
     AccessInvitationSerializer,
@@ -175,6 +181,7 @@ class NetworkScopedViewSet(viewsets.GenericViewSet):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.network  # noqa: B018 - resolves the network (or 404s) before any handler runs
+        request.sees_contacts = can_see_contacts(request.user, self.network)
 
     @property
     def is_schema_view(self) -> bool:
@@ -184,6 +191,7 @@ class NetworkScopedViewSet(viewsets.GenericViewSet):
         context = super().get_serializer_context()
         if not self.is_schema_view:
             context["network"] = self.network
+            context["sees_contacts"] = can_see_contacts(self.request.user, self.network)
         return context
 
     def finalize_response(self, request, response, *args, **kwargs):

@@ -8,7 +8,7 @@ suggestions), so each view loads only the columns it answers with.
 """
 
 import networkx as nx
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery, Value
 from django.http import HttpResponse
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
@@ -25,6 +25,7 @@ from networks import metrics, services
 from networks.api import NetworkScopedViewSet
 from networks.cached_reads import CachedRead, cached_read, normalised_query
 from networks.models import Member, MemberMetric, MemberViewMetric, Network, Snapshot, SuggestionDecision
+from networks.permissions import can_see_contacts, can_see_roles
 from networks.selectors import network_graph_rows, snapshots_done
 from networks.serializers_metrics import (
     KEY_FIGURES,
@@ -217,6 +218,10 @@ def snapshot_requested(request, network: Network) -> Response:
     return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
 
+ROLES_ARE_COORDINATORS = (
+    "Roles and introduction suggestions are for the network's coordinators, "
+    "unless the network shows them to every member."
+)
 MEMBER_COLUMNS = ["member_id", *MEMBER_METRIC_FIELDS, "roles", "explanation", "x", "y"]
 
 
@@ -261,6 +266,8 @@ class MemberMetricViewSet(mixins.ListModelMixin, SnapshotReadingViewSet):
         return MemberViewMetric.objects.filter(snapshot_id=snapshot_id, view=self.graph_view)
 
     def list(self, request, *args, **kwargs):
+        if "role" in request.query_params and not can_see_roles(request.user, self.network):
+            raise PermissionDenied(ROLES_ARE_COORDINATORS)
         # .values() rows straight to JSON: a ModelSerializer per row costs ~3x the time. The member's
         # name, email and type are joined in the page's query only: the paginator's COUNT, made
         # before the join, stays on the snapshot's own rows (with the join it costs ~10x).
@@ -276,10 +283,12 @@ class MemberMetricViewSet(mixins.ListModelMixin, SnapshotReadingViewSet):
                 x=Subquery(placed.values("x")[:1]), y=Subquery(placed.values("y")[:1])
             )
             columns += ["x", "y"]
-        rows = queryset.values(
-            *columns, label=F("member__name"), email=F("member__email"), kind=F("member__kind")
-        )
+        email = F("member__email") if can_see_contacts(request.user, self.network) else Value("")
+        rows = queryset.values(*columns, label=F("member__name"), email=email, kind=F("member__kind"))
         page = self.paginate_queryset(CountedRows(rows, count=queryset.order_by().count))
+        if not can_see_roles(request.user, self.network):
+            for row in page:
+                row["roles"] = []
         return self.get_paginated_response([{"member": row.pop("member_id"), **row} for row in page])
 
 
@@ -330,6 +339,8 @@ class SuggestionViewSet(SnapshotReadingViewSet):
         return SuggestionAcceptSerializer if self.action == "accept" else SuggestionAnswerSerializer
 
     def list(self, request, *args, **kwargs):
+        if not can_see_roles(request.user, self.network):
+            raise PermissionDenied(ROLES_ARE_COORDINATORS)
         query = SuggestionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         snapshot_id = self.current_snapshot_id()
@@ -464,7 +475,9 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Snapshot
                 {"a": a, "b": b, "a_label": names.get(a, f"#{a}"), "b_label": names.get(b, f"#{b}")}
                 for a, b in row["bridges"]
             ],
-            gatekeepers=[{"id": g, "label": names.get(g, f"#{g}")} for g in row["gatekeepers"]],
+            gatekeepers=[{"id": g, "label": names.get(g, f"#{g}")} for g in row["gatekeepers"]]
+            if can_see_roles(request.user, self.network)
+            else [],
         )
         return Response(data)  # stored JSON as it is, like summary()
 
@@ -538,6 +551,14 @@ class GraphExportViewSet(SnapshotReadingViewSet):
         return cached_read(
             request, slug=kwargs["network_slug"], name=f"graph.{export}", query=query, live=True
         )
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not can_see_contacts(request.user, self.network):
+            raise PermissionDenied(
+                "Exports of the network (with its e-mail addresses) are for its coordinators, "
+                "unless the network opens them to every member."
+            )
 
     @extend_schema(
         summary="The network as node-link JSON (networkx, d3)",

@@ -172,7 +172,10 @@ def cached_read(
         request._cached_user = reader.user  # what AuthenticationMiddleware's lazy user would load
     audience = "superuser" if reader.user.is_superuser else ",".join(sorted(reader.roles))
     finished = reader.finished_at.isoformat() if isinstance(reader.finished_at, datetime) else ""
-    parts = [KEY_VERSION, name, reader.network.pk, reader.snapshot_id, finished, audience, reader.versions]
+    # What the reader may see (e-mails, roles) follows their roles and the network's settings.
+    shown = (reader.network.members_see_contacts, reader.network.members_see_roles)
+    parts = [KEY_VERSION, name, reader.network.pk, reader.snapshot_id, finished, audience, shown]
+    parts.append(reader.versions)
     parts += [request.scheme, request.get_host(), query]
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     return CachedRead(reader=reader, key=f"weaver:read:{digest}", etag=f'"{digest[:40]}"')

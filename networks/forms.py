@@ -76,6 +76,17 @@ class NetworkEditForm(forms.Form):
         validators=capped("Purpose"),
         help_text="The common purpose that holds this network together, in a sentence or two.",
     )
+    members_see_contacts = forms.BooleanField(
+        required=False,
+        label=Network._meta.get_field("members_see_contacts").verbose_name.capitalize(),
+        help_text="Off: only coordinators read e-mail addresses and download the network.",
+    )
+    members_see_roles = forms.BooleanField(
+        required=False,
+        label=Network._meta.get_field("members_see_roles").verbose_name.capitalize(),
+        help_text="Off: only coordinators see who is a hub, on the edge or a gatekeeper, and the suggested "
+        "introductions between people who don't know each other.",
+    )
 
 
 class MemberForm(forms.Form):

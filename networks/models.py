@@ -17,6 +17,20 @@ class Network(models.Model):
         validators=capped("Purpose"),
         help_text="The common purpose that holds this network together, in a sentence or two.",
     )
+    # Who sees what (README "Who sees what"): by default only coordinators read e-mail addresses,
+    # download the network, and see the roles and introduction suggestions the metrics name.
+    members_see_contacts = models.BooleanField(
+        "members see e-mail addresses and may export",
+        default=False,
+        help_text="Everyone with a role in the network (not only coordinators) reads members' e-mail "
+        "addresses and may download the network.",
+    )
+    members_see_roles = models.BooleanField(
+        "members see roles and suggestions",
+        default=False,
+        help_text="Everyone with a role sees who the figures call a hub, on the edge or a gatekeeper, and "
+        "the suggested introductions between people who don't know each other yet.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -42,6 +42,16 @@ def can_edit(user, network: Network) -> bool:
     return user.is_authenticated and (user.is_superuser or bool(roles_of(user, network) & EDIT_ROLES))
 
 
+def can_see_contacts(user, network: Network) -> bool:
+    """E-mail addresses and the network's export: coordinators, or everyone if the network says so."""
+    return can_edit(user, network) or (network.members_see_contacts and can_view(user, network))
+
+
+def can_see_roles(user, network: Network) -> bool:
+    """Roles ("on the edge", "gatekeeper"...) and introduction suggestions: likewise."""
+    return can_edit(user, network) or (network.members_see_roles and can_view(user, network))
+
+
 def has_role(user, network: Network, role: str) -> bool:
     return user.is_authenticated and (user.is_superuser or role in roles_of(user, network))
 

@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery
+from django.urls import reverse
 
 from networks.models import (
+    AccessInvitation,
+    ImportBatch,
     Member,
     MemberMetric,
     Network,
@@ -18,6 +21,8 @@ from networks.models import (
     SnapshotTies,
     SuggestionDecision,
 )
+from networks.permissions import can_edit
+from weaver.lib.next_steps import NextStep
 
 
 def network_graph_rows(
@@ -90,7 +95,7 @@ class SnapshotReader:
 
     user: object
     roles: frozenset[str]
-    network: Network | None  # id, slug and name only
+    network: Network | None  # id, slug, name and who-sees-what settings only
     snapshot_id: int | None
     finished_at: datetime | None
     versions: tuple  # of the live rows the response shows beside the snapshot (see snapshot_reader)
@@ -121,6 +126,8 @@ def _reader_queryset(*, slug, token_key, user_id, snapshot_id, live: bool, decis
     annotations = {
         "reader_network": Subquery(network.values("id")[:1]),
         "reader_network_name": Subquery(network.values("name")[:1]),
+        "reader_network_contacts": Subquery(network.values("members_see_contacts")[:1]),
+        "reader_network_roles": Subquery(network.values("members_see_roles")[:1]),
         "reader_snapshot": Subquery(done.values("id")[:1]),
         "reader_finished": Subquery(done.values("finished_at")[:1]),
         **{f"reader_role_{role}": Exists(roles.filter(role=role)) for role in Role.values},
@@ -177,7 +184,13 @@ def snapshot_reader(
     return SnapshotReader(
         user=user,
         roles=frozenset(role for role in Role.values if getattr(user, f"reader_role_{role}")),
-        network=Network(pk=user.reader_network, slug=slug, name=user.reader_network_name)
+        network=Network(
+            pk=user.reader_network,
+            slug=slug,
+            name=user.reader_network_name,
+            members_see_contacts=bool(user.reader_network_contacts),
+            members_see_roles=bool(user.reader_network_roles),
+        )
         if user.reader_network is not None
         else None,
         snapshot_id=user.reader_snapshot,
@@ -412,3 +425,90 @@ def community_names(communities: list[dict]) -> dict[int, str]:
             name = f"{name} {chr(64 + letters[name]) if letters[name] <= 26 else letters[name]}"
         names[community_id] = name
     return names
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def suggestions_open(
+    *, network: Network, snapshot: Snapshot | None, answered: set[tuple[int, int]] | None = None
+) -> list[tuple[int, dict]]:
+    """(rank, suggestion) of the snapshot's suggestions not yet answered (read here unless given) nor
+    tied since it was computed."""
+    if snapshot is None:
+        return []
+    if answered is None:
+        answered = set(
+            SuggestionDecision.objects.filter(network=network).values_list("member_a_id", "member_b_id")
+        )
+    tied_since = {
+        _pair(s, t)
+        for s, t in Relationship.objects.active()
+        .filter(network=network, created_at__gte=snapshot.started_at or snapshot.finished_at)
+        .values_list("source_id", "target_id")
+    }
+    hidden = answered | tied_since
+    return [
+        (rank, suggestion)
+        for rank, suggestion in enumerate(snapshot.suggestions, start=1)
+        if _pair(suggestion["a"], suggestion["b"]) not in hidden
+    ]
+
+
+def figures_stale(*, network: Network, snapshot: Snapshot | None) -> bool:
+    """True when members or ties changed after the current figures were computed (or none exist)."""
+    if snapshot is None:
+        return Member.objects.filter(network=network).exists()
+    since = snapshot.started_at or snapshot.finished_at
+    return (
+        Member.history.filter(network_id=network.pk, history_date__gt=since).exists()
+        or Relationship.history.filter(network_id=network.pk, history_date__gt=since).exists()
+    )
+
+
+def next_steps(*, user, network: Network) -> list[NextStep]:
+    """Coordinators: suggestions to answer, imports to confirm or fix, figures to recompute."""
+    if not can_edit(user, network):
+        return []
+    slug = network.slug
+    steps = []
+    snapshot = snapshot_current(network=network, fields=("suggestions",))
+    waiting = len(suggestions_open(network=network, snapshot=snapshot))
+    if waiting:
+        steps.append(
+            NextStep(
+                "coordinator", "Weaving suggestions to accept or dismiss",
+                reverse("networks:suggestions", args=[slug]), count=waiting,
+            )
+        )  # fmt: skip
+    pending = list(
+        ImportBatch.objects.filter(
+            network=network, status__in=[ImportBatch.Status.PREVIEWED, ImportBatch.Status.REJECTED]
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    if pending:
+        steps.append(
+            NextStep(
+                "coordinator", "Imports checked and not confirmed",
+                reverse("networks:import-preview", args=[slug, pending[0]]), count=len(pending),
+            )
+        )  # fmt: skip
+    invited = AccessInvitation.objects.filter(network=network).pending().count()
+    if invited:
+        steps.append(
+            NextStep(
+                "coordinator", "Access invitations not yet accepted",
+                reverse("networks:access-list", args=[slug]), count=invited,
+            )
+        )  # fmt: skip
+    if figures_stale(network=network, snapshot=snapshot):
+        steps.append(
+            NextStep(
+                "coordinator", "Figures out of date: members or ties changed since they were computed",
+                reverse("networks:dashboard", args=[slug]), count=1,
+            )
+        )  # fmt: skip
+    return steps

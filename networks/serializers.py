@@ -93,6 +93,12 @@ class MemberSerializer(StrictModelSerializer):
     )
     archived = serializers.BooleanField(source="is_archived", read_only=True)
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("sees_contacts", False):
+            data["email"] = ""  # coordinators' only, unless the network widens it (README "Who sees what")
+        return data
+
     class Meta:
         model = Member
         fields = [

@@ -567,12 +567,25 @@ def relationship_reports_withdraw(*, user, network: Network, key: str, reporter:
     return removed
 
 
-def network_update(*, user, network: Network, name: str, purpose: str) -> Network:
-    """Rename a network or restate its purpose."""
+def network_update(
+    *,
+    user,
+    network: Network,
+    name: str,
+    purpose: str,
+    members_see_contacts: bool | None = None,
+    members_see_roles: bool | None = None,
+) -> Network:
+    """Rename a network, restate its purpose, or change who sees e-mails, exports, roles and suggestions."""
     network.name = name.strip()
     network.purpose = purpose.strip()
+    if members_see_contacts is not None:
+        network.members_see_contacts = members_see_contacts
+    if members_see_roles is not None:
+        network.members_see_roles = members_see_roles
     network.full_clean()
-    network.save(update_fields=["name", "purpose", "updated_at"])
+    fields = ["name", "purpose", "members_see_contacts", "members_see_roles", "updated_at"]
+    network.save(update_fields=fields)
     return network
 
 

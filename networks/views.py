@@ -32,12 +32,19 @@ from networks.forms import (
 from networks.history import member_history, network_recent_changes
 from networks.models import AccessInvitation, Member, Network, Relationship, Role, Tag
 from networks.views_metrics import member_metrics_context
+from weaver.lib.next_steps import next_steps_for
 
 PAGE_SIZE = 25
 
 
 def _context(request, network: Network, nav: str, **extra) -> dict:
-    return {"network": network, "can_edit": permissions.can_edit(request.user, network), "nav": nav, **extra}
+    return {
+        "network": network,
+        "can_edit": permissions.can_edit(request.user, network),
+        "sees_contacts": permissions.can_see_contacts(request.user, network),
+        "nav": nav,
+        **extra,
+    }
 
 
 def _data(request):
@@ -117,6 +124,7 @@ def network_detail(request, slug):
         "home",
         counts=counts,
         recent_changes=network_recent_changes(network, limit=10),
+        next_steps=next_steps_for(user=request.user, network=network),
     )
     return render(request, "networks/network_detail.html", context)
 
@@ -125,7 +133,13 @@ def network_detail(request, slug):
 @require_http_methods(["GET", "POST"])
 def network_edit(request, slug):
     network = permissions.get_network_for_user(request.user, slug, edit=True)
-    form = NetworkEditForm(_data(request), initial={"name": network.name, "purpose": network.purpose})
+    initial = {
+        "name": network.name,
+        "purpose": network.purpose,
+        "members_see_contacts": network.members_see_contacts,
+        "members_see_roles": network.members_see_roles,
+    }
+    form = NetworkEditForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.network_update(user=request.user, network=network, **form.cleaned_data)
@@ -154,7 +168,8 @@ def member_list(request, slug):
         .annotate(tie_count=_active_tie_count())
         .order_by("name", "id")
     )
-    member_filter = MemberFilter(data, queryset=queryset)
+    request.sees_contacts = permissions.can_see_contacts(request.user, network)
+    member_filter = MemberFilter(data, queryset=queryset, request=request)
     page, query = _page(request, member_filter.qs)
     context = _context(
         request,

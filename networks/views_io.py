@@ -1,14 +1,15 @@
-"""Spreadsheet pages: upload, preview and confirm an import, as tasks (coordinators); exports (any role)."""
+"""Spreadsheet pages: upload, preview and confirm an import, as tasks (coordinators); exports (see README)."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from networks import permissions
 from networks.exporting import export_csv, export_filename, export_xlsx, export_zip
 from networks.importing import (
     SourceFile,
@@ -17,7 +18,7 @@ from networks.importing import (
     max_upload_bytes,
     too_large_message,
 )
-from networks.models import ImportBatch
+from networks.models import ImportBatch, Network
 from networks.permissions import can_edit, get_network_for_user
 
 # The preview lists this many bad rows; the rest are counted (the command prints them all).
@@ -143,17 +144,27 @@ def import_confirm(request, slug, batch_id):
     return redirect("networks:import-preview", slug=network.slug, batch_id=batch.pk)
 
 
+def _network_to_export(request, slug) -> Network:
+    network = get_network_for_user(request.user, slug)
+    if not permissions.can_see_contacts(request.user, network):
+        raise PermissionDenied(
+            "Downloading the network (with its e-mail addresses) is for its coordinators; "
+            "they can open it to every member in the network's settings."
+        )
+    return network
+
+
 @login_required
 @require_safe
 def export(request, slug):
-    network = get_network_for_user(request.user, slug)
+    network = _network_to_export(request, slug)
     return render(request, "networks/export.html", _context(request, network, "export"))
 
 
 @login_required
 @require_safe
 def export_download(request, slug, fmt):
-    network = get_network_for_user(request.user, slug)
+    network = _network_to_export(request, slug)
     if fmt == "xlsx":
         content, content_type, name = export_xlsx(network=network), XLSX_TYPE, "network.xlsx"
     elif fmt == "zip":

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpResponseBadRequest, JsonResponse
@@ -139,7 +139,13 @@ def _network_to_read(request, slug: str) -> Network:
 
 
 def _context(request, network: Network, nav: str, **extra) -> dict:
-    return {"network": network, "can_edit": permissions.can_edit(request.user, network), "nav": nav, **extra}
+    return {
+        "network": network,
+        "can_edit": permissions.can_edit(request.user, network),
+        "sees_roles": permissions.can_see_roles(request.user, network),
+        "nav": nav,
+        **extra,
+    }
 
 
 def _format(value, style: str) -> str:
@@ -165,27 +171,12 @@ def _open_suggestions(
 ) -> list[dict]:
     """The snapshot's suggestions, without pairs already answered (read here unless given) or tied since
     it was computed."""
-    if snapshot is None:
-        return []
-    if answered is None:
-        answered = set(
-            SuggestionDecision.objects.filter(network=network).values_list("member_a_id", "member_b_id")
+    return [
+        {**suggestion, "rank": rank, "kind_label": KIND_LABELS.get(suggestion["kind"], "")}
+        for rank, suggestion in selectors.suggestions_open(
+            network=network, snapshot=snapshot, answered=answered
         )
-    tied_since = {
-        _pair(s, t)
-        for s, t in Relationship.objects.active()
-        .filter(network=network, created_at__gte=snapshot.started_at or snapshot.finished_at)
-        .values_list("source_id", "target_id")
-    }
-    hidden = answered | tied_since
-    suggestions = []
-    for rank, suggestion in enumerate(snapshot.suggestions, start=1):
-        if _pair(suggestion["a"], suggestion["b"]) in hidden:
-            continue
-        suggestions.append(
-            {**suggestion, "rank": rank, "kind_label": KIND_LABELS.get(suggestion["kind"], "")}
-        )
-    return suggestions
+    ]
 
 
 # Dashboard and live progress
@@ -285,7 +276,9 @@ def dashboard(request, slug):
         snapshot_count=len(history),
         suggestions=_open_suggestions(network, snapshot, answered={(a, b) for a, b, *_ in decisions})[
             :TOP_ON_DASHBOARD
-        ],
+        ]
+        if permissions.can_see_roles(request.user, network)
+        else [],
         closed_this_quarter=answered["closed"],
         other_accepted_this_quarter=answered["other"],
         dismissed_this_quarter=answered["dismissed"],
@@ -489,6 +482,9 @@ def _map_data(request, slug, view):
     if snapshot is None:
         return JsonResponse({"snapshot": None, "view": view, "nodes": [], "edges": [], "bridges": []})
     nodes = _map_nodes(network, snapshot, view)
+    if not permissions.can_see_roles(request.user, network):
+        for node in nodes:
+            node["roles"] = []
     node_ids = {n["id"] for n in nodes}
     stored = snapshot if view == "all" else snapshot.views.get(view, {})
     bridges = stored.bridges if view == "all" else stored.get("bridges", [])
@@ -539,6 +535,11 @@ def _next_url(request, network: Network) -> str:
 @require_GET
 def suggestion_list(request, slug):
     network = _network_to_read(request, slug)
+    if not permissions.can_see_roles(request.user, network):
+        raise PermissionDenied(
+            "Introduction suggestions name people who don't know each other: they are for the network's "
+            "coordinators, unless the network shows them to every member."
+        )
     snapshot = snapshot_current(network=network, fields=("suggestions",))
     suggestions = _open_suggestions(network, snapshot)
     counts = {kind: 0 for kind in KIND_LABELS}
@@ -692,7 +693,13 @@ def member_metrics_context(*, network: Network, member: Member, user, ego: bool 
     snapshot_resume(network=network)
     parts = ("communities", "suggestions") if ego else ("communities",)
     snapshot = snapshot_current(network=network, fields=parts)
-    context = {"snapshot": snapshot, "row": None, "can_edit": permissions.can_edit(user, network)}
+    sees_roles = permissions.can_see_roles(user, network)
+    context = {
+        "snapshot": snapshot,
+        "row": None,
+        "can_edit": permissions.can_edit(user, network),
+        "sees_roles": sees_roles,
+    }
     if snapshot is None:
         return context
     row = MemberMetric.objects.filter(snapshot=snapshot, member=member).first()
@@ -703,6 +710,7 @@ def member_metrics_context(*, network: Network, member: Member, user, ego: bool 
             roles=[
                 {"name": r, "label": ROLE_LABELS.get(r, r), "help": metrics.ROLE_HELP.get(r, "")}
                 for r in row.roles
+                if sees_roles
             ],
             community_name=communities.get(row.community) if row.community is not None else None,
             betweenness_above=_percentile_below(snapshot, "betweenness", row.betweenness),
@@ -711,6 +719,7 @@ def member_metrics_context(*, network: Network, member: Member, user, ego: bool 
         )
     if ego:
         context["ego"] = _ego(member)
+    if ego and sees_roles:
         context["suggestions"] = [
             s for s in _open_suggestions(network, snapshot) if member.pk in (s["a"], s["b"])
         ][:MEMBER_SUGGESTIONS]

@@ -294,7 +294,8 @@ WEAVER_NUM_PROXIES = env_int("WEAVER_NUM_PROXIES", 0, minimum=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "weaver.lib.throttling.ThrottledTokenAuthentication",
+        # Self-service hashed tokens, then DRF's tokens made by drf_create_token; bad tokens throttled.
+        "accounts.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "weaver.lib.throttling.AnonymousRateLimit",
     ],
@@ -343,7 +344,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # AnonymousRateLimit only counts requests: it is no way to log in.
     "AUTHENTICATION_WHITELIST": [
-        "weaver.lib.throttling.ThrottledTokenAuthentication",
+        "accounts.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "ENUM_NAME_OVERRIDES": {

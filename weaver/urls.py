@@ -7,13 +7,15 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as accounts_views
 from networks import views as networks_views
-from weaver import health
+from weaver import health, pages
 from weaver.lib.docs import SwaggerView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="networks:network-list", permanent=False)),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("account/", include("accounts.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_reset/", accounts_views.password_reset, name="password_reset"),

@@ -389,3 +389,15 @@ def test_someone_who_applied_cannot_join_the_design_group(client, network, alice
     response = client.post(url("round-design-group", pk=in_review["round"].pk), {"members": [lead.pk]})
     assert "Bob Lead applied to this round" in str(response.context["form"].errors["members"])
     assert not in_review["round"].design_group.exists()
+
+
+def test_a_draft_rounds_link_tells_a_signed_in_member_it_is_not_open_yet_and_takes_a_coordinator_to_it(
+    client, alice, bob, fund
+):
+    draft = make_round(user=alice, fund=fund, status="draft", title="Later")
+    client.force_login(bob)
+    response = client.get(url("round-join", token=draft.public_token), follow=True)
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "not open yet" in said and f"{draft.opens_on:%-d %B %Y}" in said
+    client.force_login(alice)
+    assert client.get(url("round-join", token=draft.public_token))["Location"] == draft.get_absolute_url()

@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from networks import selectors, snapshots
+from networks import selectors, services, snapshots
 from networks.models import Relationship, Snapshot, SuggestionDecision
 from tests.factories import PASSWORD, MemberFactory, OrganisationFactory, RelationshipFactory
 
@@ -366,8 +366,12 @@ def test_the_map_panel_shows_roles_in_plain_words(client, network, alice, comput
 
 
 def test_the_member_page_shows_their_figures_ego_network_and_suggestions(
-    client, network, bob, computed, kite
+    client, network, alice, bob, computed, kite
 ):
+    # Roles and suggestions are shown to members only where the network chooses so (README "Who sees what").
+    services.network_update(
+        user=alice, network=network, name=network.name, purpose=network.purpose, members_see_roles=True
+    )
     response = _login(client, bob).get(_url("member-detail", network, pk=kite["cai"].pk))
     html = response.content.decode()
     assert 'id="member-metrics"' in html and "Gatekeeper" in html
