@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("networks.api_urls")),
     path("", include("clusters.api_urls")),
     path("", include("funds.api_urls")),
+    path("", include("multiscale.api_urls")),
 ]

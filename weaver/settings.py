@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "networks",
     "funds",
     "clusters",
+    "multiscale",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,10 @@ SPECTACULAR_SETTINGS = {
         "MemberKindEnum": "networks.models.Member.Kind",
         "NetworkRoleEnum": "networks.models.Role",
         "SuggestionKindEnum": "networks.serializers_metrics.SuggestionKind",
+        "ProspectStatusEnum": "multiscale.models.Prospect.Status",
+        "ProspectMoveStatusEnum": "multiscale.serializers.MOVE_STAGES",
+        "MemberNetworkStatusEnum": "multiscale.models.MemberNetwork.Status",
+        "SharingEnum": "multiscale.models.Sharing",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
