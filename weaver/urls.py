@@ -22,6 +22,7 @@ urlpatterns = [
     path("networks/", include("networks.urls")),
     path("networks/<slug:slug>/clusters/", include("clusters.urls")),
     path("networks/<slug:slug>/funds/", include("funds.urls")),
+    path("networks/<slug:slug>/multiscale/", include("multiscale.urls")),
 ]
 
 handler404 = "weaver.lib.api.handler404"

@@ -16,7 +16,12 @@ def dora(network):
 @pytest.fixture
 def prospect(alice, network, dora):
     return services.prospect_create(
-        user=alice, network=network, name="Zoe Farmer", email="zoe@farm.org", why="other_sector", reached_by=dora
+        user=alice,
+        network=network,
+        name="Zoe Farmer",
+        email="zoe@farm.org",
+        why="other_sector",
+        reached_by=dora,
     )
 
 
@@ -67,7 +72,11 @@ def test_joining_makes_a_member_tied_to_whoever_reached_out_and_keeps_the_histor
     client.post(f"{BASE}{prospect.pk}/move/", {"status": "talking"})
     body = client.post(f"{BASE}{prospect.pk}/join/", {}).json()
     member = Member.objects.get(pk=body["member"])
-    assert (member.name, member.email, member.network_id) == ("Zoe Farmer", "zoe@farm.org", prospect.network_id)
+    assert (member.name, member.email, member.network_id) == (
+        "Zoe Farmer",
+        "zoe@farm.org",
+        prospect.network_id,
+    )
     tie = Relationship.objects.get(target=member)
     assert tie.source == dora
     assert f"Prospect #{prospect.pk}" in tie.provenance_detail
@@ -98,4 +107,6 @@ def test_prospects_are_for_coordinators_bob_gets_403_and_charlie_404(api, bob, c
 
 
 def test_another_networks_prospect_is_a_404(api, charlie, other_network, prospect):
-    assert api(charlie).get(f"/api/v1/networks/{other_network.slug}/prospects/{prospect.pk}/").status_code == 404
+    assert (
+        api(charlie).get(f"/api/v1/networks/{other_network.slug}/prospects/{prospect.pk}/").status_code == 404
+    )
