@@ -26,16 +26,28 @@ def active_members_of(*, meta: Network) -> list[MemberNetwork]:
     )
 
 
-def _people_keys(local: Network) -> dict[str, str]:
-    rows = (
-        Member.objects.active().people().filter(network=local).exclude(email="").values_list("email", "name")
-    )
-    return {email.strip().lower(): name for email, name in rows}
+def _people_keys(locals_: list[Network]) -> dict[int, dict[str, str]]:
+    """Per network id: lower-cased e-mail -> name, of its active people with an e-mail (one query)."""
+    keys: dict[int, dict[str, str]] = defaultdict(dict)
+    rows = Member.objects.active().people().filter(network__in=locals_).exclude(email="")
+    for network_id, email, name in rows.values_list("network_id", "email", "name"):
+        keys[network_id][email.strip().lower()] = name
+    return keys
 
 
-def _organisation_keys(local: Network) -> dict[str, str]:
-    rows = Member.objects.active().organisations().filter(network=local).values_list("name", flat=True)
-    return {" ".join(name.split()).lower(): name for name in rows}
+def _organisation_keys(locals_: list[Network]) -> dict[int, dict[str, str]]:
+    """Per network id: name folded (case, spaces) -> name, of its active organisations (one query)."""
+    keys: dict[int, dict[str, str]] = defaultdict(dict)
+    rows = Member.objects.active().organisations().filter(network__in=locals_)
+    for network_id, name in rows.values_list("network_id", "name"):
+        keys[network_id][" ".join(name.split()).lower()] = name
+    return keys
+
+
+def _shared_keys(links: list[MemberNetwork]) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, str]]]:
+    people = _people_keys([link.local for link in links if link.shares_people])
+    organisations = _organisation_keys([link.local for link in links if link.shares_organisations])
+    return people, organisations
 
 
 def _counts(locals_: list[Network]) -> tuple[Counter, Counter]:
@@ -64,6 +76,7 @@ def meta_figures(*, meta: Network) -> tuple[list[figures.LocalFigures], list[Mem
     """Each member network's figures, with people and organisation keys where agreed."""
     links = active_members_of(meta=meta)
     members, ties = _counts([link.local for link in links])
+    people, organisations = _shared_keys(links)
     result = []
     for link in links:
         local = link.local
@@ -72,8 +85,8 @@ def meta_figures(*, meta: Network) -> tuple[list[figures.LocalFigures], list[Mem
                 key=local.slug,
                 members=members[local.pk],
                 ties=ties[local.pk],
-                people=frozenset(_people_keys(local)) if link.shares_people else None,
-                organisations=frozenset(_organisation_keys(local)) if link.shares_organisations else None,
+                people=frozenset(people[local.pk]) if link.shares_people else None,
+                organisations=frozenset(organisations[local.pk]) if link.shares_organisations else None,
             )
         )
     return result, links
@@ -94,13 +107,11 @@ def meta_map(*, meta: Network) -> dict:
 def scale_crossers(*, meta: Network) -> list[dict]:
     """People (by e-mail) and organisations (by name) in two or more member networks that share them."""
     links = active_members_of(meta=meta)
-    people: dict[str, dict[str, str]] = {}
-    organisations: dict[str, dict[str, str]] = {}
-    for link in links:
-        if link.shares_people:
-            people[link.local.slug] = _people_keys(link.local)
-        if link.shares_organisations:
-            organisations[link.local.slug] = _organisation_keys(link.local)
+    people_by_id, organisations_by_id = _shared_keys(links)
+    people = {link.local.slug: people_by_id[link.local.pk] for link in links if link.shares_people}
+    organisations = {
+        link.local.slug: organisations_by_id[link.local.pk] for link in links if link.shares_organisations
+    }
     names = {link.local.slug: link.local.name for link in links}
     rows = []
     for kind, keyed in ((Member.Kind.PERSON, people), (Member.Kind.ORGANISATION, organisations)):

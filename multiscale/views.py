@@ -23,7 +23,12 @@ PROSPECT_FIELDS = ["kind", "name", "email", "why", "reached_by", "identified_on"
 
 
 def _context(request, network: Network, **extra) -> dict:
-    return {"network": network, "can_edit": permissions.can_edit(request.user, network), "nav": "scales", **extra}
+    return {
+        "network": network,
+        "can_edit": permissions.can_edit(request.user, network),
+        "nav": "scales",
+        **extra,
+    }
 
 
 def _coordinator_network(request, slug) -> Network:

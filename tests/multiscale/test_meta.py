@@ -11,6 +11,8 @@ Scale-crossers: Bea and Dan (North, South) and the Clinic (North, South); East's
 """
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from multiscale import selectors, services
 from multiscale.models import MemberNetwork
@@ -176,3 +178,20 @@ def test_a_network_cannot_join_itself(api, world):
     mia = UserFactory(username="mia")
     response = api(mia).post(f"{API}/valleys/member-networks/", {"local": "valleys", "sharing": "people"})
     assert response.status_code == 400
+
+
+def test_the_meta_map_and_crossers_take_the_same_queries_however_many_networks_share(world):
+    def count():
+        with CaptureQueriesContext(connection) as context:
+            selectors.meta_map(meta=world)
+            selectors.scale_crossers(meta=world)
+        return len(context.captured_queries)
+
+    before = count()
+    for index in range(3):
+        extra = NetworkFactory(name=f"Extra {index}", slug=f"extra-{index}")
+        MemberFactory(network=extra, name="Bea", email="bea@x.org")
+        link = services.member_network_request(user=None, local=extra, meta_slug="valleys", sharing="people")
+        services.member_network_accept(user=None, link=link)
+    assert count() == before
+    assert len(selectors.scale_crossers(meta=world)[0]["networks"]) == 5
