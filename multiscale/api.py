@@ -269,5 +269,5 @@ class MetaMapViewSet(MetaReadViewSet):
         description="Counts only, never members' names; a pair's count is null unless both share it.",
         responses=MetaMapSerializer,
     )
-    def list(self, request, *args, **kwargs):
+    def meta_map(self, request, *args, **kwargs):
         return Response(MetaMapSerializer(selectors.meta_map(meta=self.network)).data)

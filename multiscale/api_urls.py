@@ -18,7 +18,7 @@ urlpatterns = [
     ),
     path(
         "networks/<slug:network_slug>/meta-map/",
-        api.MetaMapViewSet.as_view({"get": "list"}),
+        api.MetaMapViewSet.as_view({"get": "meta_map"}),
         name="api-meta-map",
     ),
 ]
