@@ -196,6 +196,11 @@ class ClusterSession(models.Model):
     def ends_at(self):
         return self.starts_at + timedelta(minutes=self.duration_minutes)
 
+    @property
+    def join_url(self) -> str:
+        """The link when it is a web address: a javascript: URL that bypassed the forms is never a link."""
+        return self.link if self.link.lower().startswith(("https://", "http://")) else ""
+
 
 class Attendance(models.Model):
     """Whether a person actually attended a session (not an RSVP)."""

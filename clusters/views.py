@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clusters import permissions as cluster_permissions
 from clusters import services
@@ -41,6 +41,7 @@ from funds.permissions import get_round
 from networks import permissions
 from networks.forms import add_service_errors
 from networks.models import Member, Network, Tag
+from weaver.lib.csp import allow_inline_styles_of
 
 
 def _context(request, network: Network, cluster: LearningCluster | None = None, **extra) -> dict:
@@ -65,6 +66,7 @@ def _warn(request, warnings) -> None:
 
 
 @login_required
+@require_safe
 def cluster_list(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     clusters = (
@@ -129,6 +131,7 @@ def cluster_create(request, slug):
 
 
 @login_required
+@require_safe
 def cluster_detail(request, slug, pk):
     network, cluster = _cluster(request, slug, pk)
     context = _context(
@@ -392,6 +395,7 @@ def _live_context(request, network, cluster, peer_assist, **extra):
 
 
 @login_required
+@require_safe
 def peer_assist_live(request, slug, pk, pa_pk):
     """The facilitator's page for running a peer assist: the challenge on top, quick capture below."""
     network, cluster = _cluster(request, slug, pk)
@@ -487,6 +491,7 @@ def lesson_list(request, slug, pk):
 
 
 @login_required
+@require_safe
 def handbook_download(request, slug, pk, fmt):
     _network, cluster = _cluster(request, slug, pk)
     filename = handbook_filename(cluster, fmt)
@@ -496,6 +501,8 @@ def handbook_download(request, slug, pk, fmt):
         )
     else:
         response = HttpResponse(handbook_html(cluster=cluster), content_type="text/html; charset=utf-8")
+        # The file keeps its own <style> so that it reads well saved and opened offline.
+        allow_inline_styles_of(response)
     disposition = "attachment" if request.GET.get("download") or fmt == "md" else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response

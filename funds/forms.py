@@ -6,6 +6,7 @@ from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
+from django.utils.html import escape
 
 from funds.models import SUMMARY_MAX_CHARS, GranteeReport, Round
 from funds.selectors import round_rubric_locked_reason
@@ -153,7 +154,8 @@ class ReviewForm(forms.Form):
         for c in self.criteria:
             self.fields[f"score_{c.pk}"] = forms.TypedChoiceField(
                 label=f"{c.name} (weight {c.weight.normalize():f})",
-                help_text=c.description,
+                # Crispy and Django print help_text as HTML; the description is the coordinator's text.
+                help_text=escape(c.description),
                 choices=[(i, str(i)) for i in range(1, 6)],
                 coerce=int,
                 widget=forms.RadioSelect,

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from funds import permissions as fund_permissions
 from funds import selectors, services
@@ -135,6 +135,7 @@ def round_edit(request, slug, pk):
 
 
 @login_required
+@require_safe
 def round_detail(request, slug, pk):
     network = permissions.get_network_for_user(request.user, slug)
     rnd = fund_permissions.get_round(request.user, network, pk)
@@ -310,6 +311,7 @@ def round_assignments_adjust(request, slug, pk):
 
 
 @login_required
+@require_safe
 def round_ranking(request, slug, pk):
     """The ranking with each column explained, and both portfolio suggestions side by side."""
     network = _manager(request, slug)
@@ -341,6 +343,7 @@ def round_ranking(request, slug, pk):
 
 
 @login_required
+@require_safe
 def round_reports(request, slug, pk):
     """Grantee reports of a round: who reported at midpoint and at the end, spent against awarded, lessons."""
     network = _manager(request, slug)
@@ -482,6 +485,7 @@ def proposal_detail(request, slug, pk):
 
 
 @login_required
+@require_safe
 def my_reviews(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     assignments = fund_permissions.assignments_for_user(request.user, network).order_by(

@@ -11,6 +11,7 @@ from networks.models import (
     NetworkRole,
     Relationship,
     Snapshot,
+    SnapshotTies,
     SuggestionDecision,
     Tag,
 )
@@ -88,7 +89,7 @@ class SnapshotAdmin(admin.ModelAdmin):
 
     list_display = ["id", "network", "status", "trigger", "progress", "created_at", "finished_at"]
     list_filter = ["status", "trigger", "network"]
-    exclude = ["suggestions", "views", "communities", "bridges", "gatekeepers"]
+    exclude = ["suggestions", "views", "communities", "bridges", "gatekeepers", "view_figures"]
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -114,6 +115,22 @@ class MemberMetricAdmin(admin.ModelAdmin):
 class MemberViewMetricAdmin(MemberMetricAdmin):
     list_display = ["member", "snapshot", "view", "degree", "betweenness", "community", "roles"]
     list_filter = ["view", "snapshot__network"]
+
+
+@admin.register(SnapshotTies)
+class SnapshotTiesAdmin(admin.ModelAdmin):
+    """Read-only, and without the ties themselves (up to megabytes): written by the workers."""
+
+    list_display = ["snapshot", "view"]
+    list_filter = ["view", "snapshot__network"]
+    exclude = ["ties"]
+    raw_id_fields = ["snapshot"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(SuggestionDecision)

@@ -8,7 +8,7 @@ suggestions), so each view loads only the columns it answers with.
 """
 
 import networkx as nx
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.http import HttpResponse
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from networks import metrics, services
 from networks.api import NetworkScopedViewSet
+from networks.cached_reads import CachedRead, cached_read, normalised_query
 from networks.models import Member, MemberMetric, MemberViewMetric, Network, Snapshot, SuggestionDecision
 from networks.selectors import network_graph_rows, snapshots_done
 from networks.serializers_metrics import (
@@ -53,12 +54,58 @@ GRAPHML = "application/graphml+xml"
 
 
 class SnapshotReadingViewSet(NetworkScopedViewSet):
-    """A network's snapshot reads: in-process, a snapshot whose debounce has passed is computed first."""
+    """A network's snapshot reads: in-process, a snapshot whose debounce has passed is computed first.
+
+    A view naming `cached_as` answers its GETs through networks.cached_reads: stored bytes after one
+    query, or on a miss the usual rendering (with the user, network and snapshot that query found), kept.
+    """
+
+    cached_as: str | None = None
+    cached_params: frozenset[str] = frozenset()
+    cached_with_live_rows = False  # the answer also shows members' names or ties as they are now
+    cached_with_answers = False  # the answer leaves out the suggestions already answered
+    cached_read: CachedRead | None = None
+
+    def cached_read_for(self, request, **kwargs) -> CachedRead | None:
+        accept = request.META.get("HTTP_ACCEPT", "")
+        if self.cached_as is None or "text/html" in accept:
+            return None  # the browsable API renders per request
+        query = normalised_query(request, self.cached_params)
+        if query is None:
+            return None
+        return cached_read(
+            request,
+            slug=kwargs["network_slug"],
+            name=self.cached_as,
+            query=query,
+            live=self.cached_with_live_rows,
+            decisions=self.cached_with_answers,
+        )
+
+    def dispatch(self, request, *args, **kwargs):
+        self.cached_read = self.cached_read_for(request, **kwargs)
+        if self.cached_read is not None:
+            stored = self.cached_read.answer(request)
+            if stored is not None:
+                return stored
+        response = super().dispatch(request, *args, **kwargs)
+        return self.cached_read.keep(request, response) if self.cached_read is not None else response
 
     def initial(self, request, *args, **kwargs):
+        if self.cached_read is not None:
+            # Found by the cached read's query: authenticating and resolving again would repeat it.
+            reader = self.cached_read.reader
+            request.user = reader.user
+            reader.user._weaver_roles = {reader.network.pk: set(reader.roles)}
+            self.__dict__["network"] = reader.network
         super().initial(request, *args, **kwargs)
         if request.method in ("GET", "HEAD") and not self.is_schema_view:
             snapshot_resume(network=self.network)
+
+    def current_snapshot_id(self) -> int | None:
+        if self.cached_read is not None:
+            return self.cached_read.reader.snapshot_id
+        return _current_snapshot_id(self.network)
 
 
 def _current_snapshot_id(network: Network) -> int | None:
@@ -68,21 +115,9 @@ def _current_snapshot_id(network: Network) -> int | None:
 VIEW_NAMES = ("people", "organisations")
 
 
-def _views_figures():
-    # Only the figures and method of the people and organisations views, not the rest of their JSON.
-    return {
-        **{name: F(f"views__{name}__network") for name in VIEW_NAMES},
-        **{f"{name}_method": F(f"views__{name}__method") for name in VIEW_NAMES},
-    }
-
-
-def _views(row: dict) -> dict:
-    """Each view's figures with its method (exact or sampled, k, seed), from a row with _views_figures()."""
-    views = {}
-    for name in VIEW_NAMES:
-        figures, method = row.pop(name), row.pop(f"{name}_method")
-        views[name] = figures if figures is None or method is None else {**figures, "method": method}
-    return views
+def _views(figures: dict) -> dict:
+    """Each view's figures with its method (exact or sampled, k, seed); null for a view not computed."""
+    return {name: figures.get(name) for name in VIEW_NAMES}
 
 
 def _snapshot_url(request, network: Network, snapshot_id: int) -> str:
@@ -121,6 +156,7 @@ class MetricsViewSet(SnapshotReadingViewSet):
     """The latest computed figures of a network, and the recompute action."""
 
     filter_backends: list = []
+    cached_as = "metrics"
 
     @extend_schema(
         summary="The network's latest metrics",
@@ -129,9 +165,12 @@ class MetricsViewSet(SnapshotReadingViewSet):
         responses=MetricsSerializer,
     )
     def summary(self, request, *args, **kwargs):
+        snapshot_id = self.current_snapshot_id()
+        if snapshot_id is None:
+            raise NotFound(NO_SNAPSHOT)
         row = (
-            snapshots_done(network=self.network)
-            .values("id", "finished_at", "method", "timings", "figures", **_views_figures())
+            Snapshot.objects.filter(pk=snapshot_id)
+            .values("id", "finished_at", "method", "timings", "figures", "view_figures")
             .first()
         )
         if row is None:
@@ -142,7 +181,7 @@ class MetricsViewSet(SnapshotReadingViewSet):
             "method": row["method"],
             "timings": row["timings"],
             "network": row["figures"],
-            "views": _views(row),
+            "views": _views(row["view_figures"]),
         }
         # The stored JSON as it is (MetricsSerializer documents it): a key an older computation did not
         # write is absent from the answer rather than an error.
@@ -184,6 +223,9 @@ MEMBER_COLUMNS = ["member_id", *MEMBER_METRIC_FIELDS, "roles", "explanation", "x
 class MemberMetricViewSet(mixins.ListModelMixin, SnapshotReadingViewSet):
     serializer_class = MemberMetricSerializer
     filter_backends = [DjangoFilterBackend]
+    cached_as = "metric-members"
+    cached_params = frozenset({"view", "role", "community", "kind", "ordering", "page", "page_size"})
+    cached_with_live_rows = True
 
     @property
     def filterset_class(self):
@@ -200,7 +242,7 @@ class MemberMetricViewSet(mixins.ListModelMixin, SnapshotReadingViewSet):
     def get_queryset(self):
         if self.is_schema_view:
             return MemberMetric.objects.none()
-        snapshot_id = _current_snapshot_id(self.network)
+        snapshot_id = self.current_snapshot_id()
         if snapshot_id is None:
             raise NotFound(NO_SNAPSHOT)
         if self.graph_view == "all":
@@ -209,34 +251,38 @@ class MemberMetricViewSet(mixins.ListModelMixin, SnapshotReadingViewSet):
 
     def list(self, request, *args, **kwargs):
         # .values() rows straight to JSON: a ModelSerializer per row costs ~3x the time. The member's
-        # name, email and type come in a second query on the page's ids: joined into the page query,
-        # the join would also go into the COUNT over every row of the snapshot (~10x its cost).
+        # name, email and type are joined in the page's query only: the paginator's COUNT, made
+        # before the join, stays on the snapshot's own rows (with the join it costs ~10x).
         queryset = self.filter_queryset(self.get_queryset())
         in_view = self.graph_view != "all"
         columns = [c for c in MEMBER_COLUMNS if c not in ("x", "y")] if in_view else MEMBER_COLUMNS
-        page = self.paginate_queryset(queryset.values(*columns, "snapshot_id"))
-        ids = [row["member_id"] for row in page]
-        members = {
-            pk: {"label": name, "email": email, "kind": kind}
-            for pk, name, email, kind in Member.objects.filter(pk__in=ids).values_list(
-                "id", "name", "email", "kind"
+        if in_view:
+            # The view's members sit where the all-members map put them.
+            placed = MemberMetric.objects.filter(
+                snapshot_id=OuterRef("snapshot_id"), member_id=OuterRef("member_id")
             )
-        }
-        if in_view and page:
-            positions = {
-                pk: {"x": x, "y": y}
-                for pk, x, y in MemberMetric.objects.filter(
-                    snapshot_id=page[0]["snapshot_id"], member_id__in=ids
-                ).values_list("member_id", "x", "y")
-            }
-        rows = []
-        for row in page:
-            member_id = row.pop("member_id")
-            del row["snapshot_id"]
-            if member_id in members:  # else deleted between the two queries (its rows go with it)
-                where = positions.get(member_id, {"x": None, "y": None}) if in_view else {}
-                rows.append({"member": member_id, **members[member_id], **row, **where})
-        return self.get_paginated_response(rows)
+            queryset = queryset.annotate(
+                x=Subquery(placed.values("x")[:1]), y=Subquery(placed.values("y")[:1])
+            )
+            columns += ["x", "y"]
+        rows = queryset.values(
+            *columns, label=F("member__name"), email=F("member__email"), kind=F("member__kind")
+        )
+        page = self.paginate_queryset(CountedRows(rows, count=queryset.order_by().count))
+        return self.get_paginated_response([{"member": row.pop("member_id"), **row} for row in page])
+
+
+class CountedRows:
+    """Rows whose count is taken from a cheaper query (the paginator asks for it first)."""
+
+    def __init__(self, rows, *, count):
+        self.rows, self.count, self.ordered = rows, count, rows.ordered
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __len__(self):
+        return self.count()
 
 
 @extend_schema(tags=["metrics"])
@@ -265,6 +311,9 @@ class MemberMetricViewSet(mixins.ListModelMixin, SnapshotReadingViewSet):
 )
 class SuggestionViewSet(SnapshotReadingViewSet):
     filter_backends: list = []
+    cached_as = "suggestions"
+    cached_params = frozenset({"kind", "member", "page", "page_size"})
+    cached_with_answers = True
 
     def get_serializer_class(self):
         return SuggestionAcceptSerializer if self.action == "accept" else SuggestionAnswerSerializer
@@ -272,8 +321,9 @@ class SuggestionViewSet(SnapshotReadingViewSet):
     def list(self, request, *args, **kwargs):
         query = SuggestionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        stored = snapshots_done(network=self.network).values_list("suggestions", flat=True).first()
-        if stored is None:
+        snapshot_id = self.current_snapshot_id()
+        stored = Snapshot.objects.filter(pk=snapshot_id).values_list("suggestions", flat=True).first()
+        if snapshot_id is None or stored is None:
             raise NotFound(NO_SNAPSHOT)
         decided = set(
             SuggestionDecision.objects.filter(network=self.network).values_list("member_a_id", "member_b_id")
@@ -342,6 +392,19 @@ class SuggestionViewSet(SnapshotReadingViewSet):
 class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SnapshotReadingViewSet):
     serializer_class = SnapshotSerializer
     filter_backends: list = []
+    cached_with_live_rows = True  # bridges and gatekeepers are named as members are now
+
+    def cached_read_for(self, request, **kwargs) -> CachedRead | None:
+        # A done snapshot's detail (a queued or running one is polled for its progress: never kept).
+        pk = kwargs.get("pk", "")
+        if not pk.isdigit() or not 0 < int(pk) < 2**63 or "text/html" in request.META.get("HTTP_ACCEPT", ""):
+            return None
+        query = normalised_query(request, frozenset())
+        if query is None:
+            return None
+        return cached_read(
+            request, slug=kwargs["network_slug"], name="snapshot", query=query, snapshot_id=int(pk), live=True
+        )
 
     def get_queryset(self):
         if self.is_schema_view:
@@ -371,13 +434,13 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Snapshot
                 "gatekeepers",
                 "communities",
                 "suggestions",
-                **_views_figures(),
+                "view_figures",
             )
             .first()
         )
         if row is None:
             raise NotFound("No such snapshot in this network.")
-        figures, views = row["figures"], _views(row)
+        figures, views = row["figures"], _views(row.pop("view_figures"))
         data = _summary(row, request, self.network)
         done = data["status"] == Snapshot.Status.DONE
         ids = {m for pair in row["bridges"] for m in pair} | set(row["gatekeepers"])
@@ -401,27 +464,26 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Snapshot
 EXPORT_ATTRIBUTES = [*MEMBER_METRIC_FIELDS, "roles", "x", "y"]
 
 
-def graph_for_export(*, network: Network) -> nx.Graph:
+def graph_for_export(*, network: Network, snapshot_id: int | None) -> nx.Graph:
     """The metric graph, its nodes carrying the latest snapshot's metrics, with no None or list values.
 
     GEXF and GraphML writers reject None and lists: lists become "|"-joined strings, None is left out.
     """
-    members, ties = network_graph_rows(network=network)
+    members, ties = network_graph_rows(
+        network=network, metrics_of=snapshot_id, metric_fields=tuple(EXPORT_ATTRIBUTES)
+    )
     graph = metrics.build_graph(members, ties)
     graph.graph["name"] = network.name
     for _, data in graph.nodes(data=True):
         data["organisations"] = "|".join(str(o) for o in data["organisations"])
-    snapshot_id = _current_snapshot_id(network)
     if snapshot_id is None:
         return graph
     graph.graph["snapshot"] = snapshot_id
-    rows = MemberMetric.objects.filter(snapshot_id=snapshot_id).values_list("member_id", *EXPORT_ATTRIBUTES)
-    for member_id, *values in rows.iterator(chunk_size=5000):
-        if member_id not in graph:
-            continue  # archived since the snapshot was computed
-        data = graph.nodes[member_id]
-        for name, value in zip(EXPORT_ATTRIBUTES, values, strict=True):
-            if name == "roles":
+    for row in members:
+        data = graph.nodes[row["id"]]
+        for name in EXPORT_ATTRIBUTES:
+            value = row[f"metric_{name}"]
+            if name == "roles" and value is not None:
                 value = "|".join(value)
             if value is not None:
                 data[name] = value
@@ -455,6 +517,16 @@ EXPORT_NOTE = (
 class GraphExportViewSet(SnapshotReadingViewSet):
     filter_backends: list = []
     content_negotiation_class = JSONErrorsWhateverTheAccept
+    cached_with_live_rows = True  # the graph is the network as it is now, with the snapshot's figures
+
+    def cached_read_for(self, request, **kwargs) -> CachedRead | None:
+        query = normalised_query(request, frozenset())
+        if query is None:
+            return None
+        export = self.action_map.get("get", "")
+        return cached_read(
+            request, slug=kwargs["network_slug"], name=f"graph.{export}", query=query, live=True
+        )
 
     @extend_schema(
         summary="The network as node-link JSON (networkx, d3)",
@@ -462,7 +534,9 @@ class GraphExportViewSet(SnapshotReadingViewSet):
         responses=NodeLinkSerializer,
     )
     def node_link(self, request, *args, **kwargs):
-        data = nx.node_link_data(graph_for_export(network=self.network), edges="links")
+        data = nx.node_link_data(
+            graph_for_export(network=self.network, snapshot_id=self.current_snapshot_id()), edges="links"
+        )
         response = Response(data)
         response["Content-Disposition"] = f'inline; filename="{self.network.slug}-network.json"'
         return response
@@ -473,7 +547,7 @@ class GraphExportViewSet(SnapshotReadingViewSet):
         responses={(200, GEXF): OpenApiResponse(OpenApiTypes.BINARY, description="A GEXF 1.2 file.")},
     )
     def gexf(self, request, *args, **kwargs):
-        graph = graph_for_export(network=self.network)
+        graph = graph_for_export(network=self.network, snapshot_id=self.current_snapshot_id())
         for _, data in graph.nodes(data=True):
             if "x" in data:
                 data["viz"] = {"position": {"x": data["x"], "y": data["y"], "z": 0.0}}
@@ -485,5 +559,5 @@ class GraphExportViewSet(SnapshotReadingViewSet):
         responses={(200, GRAPHML): OpenApiResponse(OpenApiTypes.BINARY, description="A GraphML file.")},
     )
     def graphml(self, request, *args, **kwargs):
-        graph = graph_for_export(network=self.network)
+        graph = graph_for_export(network=self.network, snapshot_id=self.current_snapshot_id())
         return _download(request, self.network, "\n".join(nx.generate_graphml(graph)), GRAPHML, "graphml")

@@ -318,11 +318,16 @@ class Snapshot(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     method = models.JSONField(default=dict, blank=True, help_text="Exact or sampled betweenness, k, seed.")
     figures = models.JSONField(default=dict, blank=True, help_text="Per-network figures, all members.")
+    view_figures = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="People/organisations views: each one's per-network figures with its method (small).",
+    )
     views = models.JSONField(
         default=dict,
         blank=True,
-        help_text="People/organisations views: figures, method, bridges, gatekeepers, communities "
-        "(and the organisations' projected ties); their members' rows are MemberViewMetric.",
+        help_text="People/organisations views: bridges, gatekeepers, communities (read by the map); their "
+        "members' rows are MemberViewMetric, the organisations' projected ties SnapshotTies.",
     )
     bridges = models.JSONField(default=list, blank=True)
     gatekeepers = models.JSONField(default=list, blank=True)
@@ -347,6 +352,24 @@ class Snapshot(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class SnapshotTies(models.Model):
+    """A view's ties as the snapshot computed them, apart from the snapshot row every read touches.
+
+    The organisations view's ties are projections (people's ties onto their organisations) that cannot
+    be read back from the relationships; at 10,000 members they are ~0.6 MB, read only by the map.
+    """
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="ties")
+    view = models.CharField(max_length=13)
+    ties = models.JSONField(default=list, blank=True, help_text="[[member id, member id, weight], ...]")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["snapshot", "view"], name="snapshotties_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.view} ties of snapshot {self.snapshot_id}"
 
 
 class MemberFigures(models.Model):

@@ -1,20 +1,41 @@
 """Reads that span models: the metric graph's rows, the current snapshot."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from django.db.models import Max
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery
 
-from networks.models import Member, MemberMetric, Network, Relationship, Role, Snapshot
+from networks.models import (
+    Member,
+    MemberMetric,
+    Network,
+    NetworkRole,
+    Relationship,
+    Role,
+    Snapshot,
+    SnapshotTies,
+    SuggestionDecision,
+)
 
 
-def network_graph_rows(*, network: Network) -> tuple[list[dict], list[dict]]:
-    """Active members and active ties (strongest per pair) as plain rows for networks.metrics."""
-    members = list(
-        Member.objects.active()
-        .filter(network=network)
-        .order_by("id")
-        .values("id", "name", "kind", "community", "email")
-    )
+def network_graph_rows(
+    *, network: Network, metrics_of: int | None = None, metric_fields: tuple[str, ...] = ()
+) -> tuple[list[dict], list[dict]]:
+    """Active members and active ties (strongest per pair) as plain rows for networks.metrics.
+
+    With `metrics_of` (a snapshot id), each member row also carries that snapshot's `metric_fields`
+    as `metric_<name>` (None for a member the snapshot does not have), in the same query.
+    """
+    columns = {}
+    members = Member.objects.active().filter(network=network)
+    if metrics_of is not None:
+        members = members.annotate(
+            snapshot_row=FilteredRelation("metrics", condition=Q(metrics__snapshot_id=metrics_of))
+        )
+        columns = {f"metric_{name}": F(f"snapshot_row__{name}") for name in metric_fields}
+    members = list(members.order_by("id").values("id", "name", "kind", "community", "email", **columns))
     affiliations: dict[int, list[int]] = {}
     for person_id, org_id in Member.organisations.through.objects.filter(
         from_member__network=network, from_member__archived_at__isnull=True
@@ -43,18 +64,149 @@ def snapshots_done(*, network: Network):
     )
 
 
-def snapshot_current(*, network: Network) -> Snapshot | None:
-    """The latest done snapshot: what pages and the API show (a running or failed one never replaces it)."""
-    return snapshots_done(network=network).first()
+# Columns of a snapshot that only some reads need; the rest of the row is small.
+SNAPSHOT_LARGE_FIELDS = ("views", "suggestions", "bridges", "gatekeepers", "communities")
 
 
-def snapshot_pending(*, network: Network) -> Snapshot | None:
-    """The queued or running snapshot, if any (for progress bars)."""
+def snapshot_current(*, network: Network, fields: tuple[str, ...] = ()) -> Snapshot | None:
+    """The latest done snapshot: what pages and the API show (a running or failed one never replaces it).
+
+    Without its large columns, but those named in `fields` (reading another one costs a query).
+    """
+    deferred = [name for name in SNAPSHOT_LARGE_FIELDS if name not in fields]
+    return snapshots_done(network=network).defer(*deferred).first()
+
+
+def snapshot_ties(*, snapshot: Snapshot, view: str) -> list[list[int]]:
+    """A view's ties as the snapshot stored them (the organisations view's projections), [[a, b, weight]]."""
     return (
-        Snapshot.objects.filter(network=network, status__in=[Snapshot.Status.QUEUED, Snapshot.Status.RUNNING])
-        .order_by("-created_at")
-        .first()
+        SnapshotTies.objects.filter(snapshot=snapshot, view=view).values_list("ties", flat=True).first() or []
     )
+
+
+@dataclass(frozen=True)
+class SnapshotReader:
+    """Who reads which done snapshot of which network, from snapshot_reader's one query."""
+
+    user: object
+    roles: frozenset[str]
+    network: Network | None  # id, slug and name only
+    snapshot_id: int | None
+    finished_at: datetime | None
+    versions: tuple  # of the live rows the response shows beside the snapshot (see snapshot_reader)
+
+    @property
+    def may_read(self) -> bool:
+        return self.network is not None and (bool(self.roles) or self.user.is_superuser)
+
+
+VERSIONED = ("members", "ties", "answered", "last_answer")
+
+
+def _latest_id(queryset, field: str = "pk"):
+    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+
+# Stand-ins for the values of snapshot_reader's query, whose SQL is built once per process and shape:
+# building and compiling it through the ORM costs ~3x its run time on a cached read.
+_SLUG, _TOKEN, _USER, _SNAPSHOT = "\x00slug", "\x00token", -7_340_001, -7_340_002
+_READER_SQL: dict[tuple, tuple[str, tuple]] = {}
+
+
+def _reader_queryset(*, slug, token_key, user_id, snapshot_id, live: bool, decisions: bool):
+    done = Snapshot.objects.filter(network__slug=slug, status=Snapshot.Status.DONE)
+    done = (done.filter(pk=snapshot_id) if snapshot_id else done).order_by("-finished_at", "-id")
+    network = Network.objects.filter(slug=slug)
+    roles = NetworkRole.objects.filter(user=OuterRef("pk"), network__slug=slug)
+    annotations = {
+        "reader_network": Subquery(network.values("id")[:1]),
+        "reader_network_name": Subquery(network.values("name")[:1]),
+        "reader_snapshot": Subquery(done.values("id")[:1]),
+        "reader_finished": Subquery(done.values("finished_at")[:1]),
+        **{f"reader_role_{role}": Exists(roles.filter(role=role)) for role in Role.values},
+    }
+    if live:
+        annotations["reader_members"] = _latest_id(Member.history.all(), "history_id")
+        annotations["reader_ties"] = _latest_id(Relationship.history.all(), "history_id")
+    if decisions:
+        answered = SuggestionDecision.objects.filter(network__slug=slug).order_by().values("network")
+        annotations["reader_answered"] = Subquery(answered.annotate(n=Count("pk")).values("n")[:1])
+        annotations["reader_last_answer"] = _latest_id(SuggestionDecision.objects.filter(network__slug=slug))
+    users = get_user_model().objects.filter(is_active=True)
+    users = users.filter(auth_token__key=token_key) if token_key is not None else users.filter(pk=user_id)
+    return users.annotate(**annotations).order_by("pk")[:1]
+
+
+def snapshot_reader(
+    *,
+    slug: str,
+    token_key: str | None = None,
+    user_id: int | None = None,
+    snapshot_id: int | None = None,
+    live: bool = False,
+    decisions: bool = False,
+) -> SnapshotReader | None:
+    """In one query: the active user of a token key (or user id), their roles in network `slug`, its
+    current done snapshot (or its done snapshot `snapshot_id`); None when there is no such user.
+
+    live=True adds the latest change to any member or relationship (their history), decisions=True the
+    network's suggestion answers, so a response showing those rows too changes when they do.
+    """
+    by_token, shape = token_key is not None, (bool(snapshot_id), live, decisions)
+    key = (connection.vendor, by_token, *shape)
+    if key not in _READER_SQL:
+        query = _reader_queryset(
+            slug=_SLUG,
+            token_key=_TOKEN if by_token else None,
+            user_id=None if by_token else _USER,
+            snapshot_id=_SNAPSHOT if snapshot_id else None,
+            live=live,
+            decisions=decisions,
+        ).query
+        _READER_SQL[key] = query.sql_with_params()
+    sql, stand_ins = _READER_SQL[key]
+    values = {_SLUG: slug, _TOKEN: token_key, _USER: user_id, _SNAPSHOT: snapshot_id}
+    params = [values[p] if isinstance(p, str | int) and p in values else p for p in stand_ins]
+    user = next(iter(get_user_model().objects.raw(sql, params)), None)
+    if user is None:
+        return None
+    finished = user.reader_finished
+    if isinstance(finished, str):  # SQLite gives a subquery's datetime as its text
+        finished = datetime.fromisoformat(finished)
+        finished = finished if finished.tzinfo else finished.replace(tzinfo=UTC)
+    return SnapshotReader(
+        user=user,
+        roles=frozenset(role for role in Role.values if getattr(user, f"reader_role_{role}")),
+        network=Network(pk=user.reader_network, slug=slug, name=user.reader_network_name)
+        if user.reader_network is not None
+        else None,
+        snapshot_id=user.reader_snapshot,
+        finished_at=finished,
+        versions=tuple(getattr(user, f"reader_{part}", None) for part in VERSIONED),
+    )
+
+
+def snapshot_pending_and_finished(*, network: Network) -> tuple[Snapshot | None, Snapshot | None]:
+    """In one query, for progress bars: the queued or running snapshot, and the latest done or failed one."""
+    finished = Snapshot.objects.filter(
+        network=network, status__in=[Snapshot.Status.DONE, Snapshot.Status.FAILED]
+    ).order_by("-finished_at", "-id")
+    rows = (
+        Snapshot.objects.filter(network=network)
+        .filter(
+            Q(status__in=[Snapshot.Status.QUEUED, Snapshot.Status.RUNNING])
+            | Q(pk__in=Subquery(finished.values("pk")[:1]))
+        )
+        .defer(*SNAPSHOT_LARGE_FIELDS)
+        .order_by("-created_at", "-id")
+    )
+    pending = finished_one = None
+    for snapshot in rows:
+        if snapshot.is_finished:
+            finished_one = snapshot
+        elif pending is None:
+            pending = snapshot
+    return pending, finished_one
 
 
 def _ties_as_of(*, network: Network, when, members: set[int]) -> set[tuple[int, int]]:

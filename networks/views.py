@@ -12,7 +12,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquer
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from networks import permissions, selectors, services
 from networks.filters import MemberFilter
@@ -92,6 +92,7 @@ def network_list(request):
 
 
 @login_required
+@require_safe
 def network_detail(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     members = network.members.active()
@@ -130,6 +131,7 @@ def network_edit(request, slug):
 
 
 @login_required
+@require_safe
 def member_list(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     data = request.GET.copy()
@@ -173,6 +175,7 @@ def member_list(request, slug):
 
 
 @login_required
+@require_safe
 def member_detail(request, slug, pk):
     network = permissions.get_network_for_user(request.user, slug)
     member = permissions.get_member(network, pk)
@@ -325,6 +328,7 @@ def relationship_end(request, slug, pk):
 
 
 @login_required
+@require_safe
 def organisation_list(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     queryset = (

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from networks.exporting import export_csv, export_filename, export_xlsx, export_zip
 from networks.importing import (
@@ -98,6 +98,7 @@ def import_upload(request, slug):
 
 
 @login_required
+@require_safe
 def import_preview(request, slug, batch_id):
     """The batch's page: its progress while a task works on it, then the preview, then the result."""
     network = get_network_for_user(request.user, slug, edit=True)
@@ -119,6 +120,7 @@ def import_preview(request, slug, batch_id):
 
 
 @login_required
+@require_safe
 def import_progress(request, slug, batch_id):
     """The progress card, polled by htmx; once the batch has finished its step, the page reloads."""
     network = get_network_for_user(request.user, slug, edit=True)
@@ -142,12 +144,14 @@ def import_confirm(request, slug, batch_id):
 
 
 @login_required
+@require_safe
 def export(request, slug):
     network = get_network_for_user(request.user, slug)
     return render(request, "networks/export.html", _context(request, network, "export"))
 
 
 @login_required
+@require_safe
 def export_download(request, slug, fmt):
     network = get_network_for_user(request.user, slug)
     if fmt == "xlsx":

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from networks import metrics, permissions, selectors, services
+from networks.cached_reads import cached_read, normalised_query
 from networks.models import (
     Member,
     MemberMetric,
@@ -31,7 +32,7 @@ from networks.models import (
     SuggestionDecision,
     Tag,
 )
-from networks.selectors import snapshot_current, snapshot_pending
+from networks.selectors import snapshot_current
 from networks.snapshots import snapshot_request, snapshot_resume
 
 TOP_ON_DASHBOARD = 10
@@ -159,13 +160,17 @@ def _pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
-def _open_suggestions(network: Network, snapshot: Snapshot | None) -> list[dict]:
-    """The snapshot's suggestions, without pairs already answered or tied since it was computed."""
+def _open_suggestions(
+    network: Network, snapshot: Snapshot | None, answered: set[tuple[int, int]] | None = None
+) -> list[dict]:
+    """The snapshot's suggestions, without pairs already answered (read here unless given) or tied since
+    it was computed."""
     if snapshot is None:
         return []
-    answered = set(
-        SuggestionDecision.objects.filter(network=network).values_list("member_a_id", "member_b_id")
-    )
+    if answered is None:
+        answered = set(
+            SuggestionDecision.objects.filter(network=network).values_list("member_a_id", "member_b_id")
+        )
     tied_since = {
         _pair(s, t)
         for s, t in Relationship.objects.active()
@@ -198,13 +203,7 @@ def _plain_error(error: str) -> tuple[str, str]:
 
 
 def _progress_context(network: Network, *, watching: bool) -> dict:
-    pending = snapshot_pending(network=network)
-    latest_finished = (
-        Snapshot.objects.filter(network=network, status__in=[Snapshot.Status.DONE, Snapshot.Status.FAILED])
-        .order_by("-finished_at", "-id")
-        .only("id", "status", "error", "finished_at", "started_at")
-        .first()
-    )
+    pending, latest_finished = selectors.snapshot_pending_and_finished(network=network)
     failed = latest_finished if latest_finished and latest_finished.status == Snapshot.Status.FAILED else None
     return {
         "pending": pending,
@@ -221,7 +220,7 @@ def _progress_context(network: Network, *, watching: bool) -> dict:
 @require_GET
 def dashboard(request, slug):
     network = _network_to_read(request, slug)
-    snapshot = snapshot_current(network=network)
+    snapshot = snapshot_current(network=network, fields=("suggestions",))
     figures = []
     if snapshot is not None:
         for key, label, style, help_text in HEALTH_FIGURES:
@@ -257,12 +256,21 @@ def dashboard(request, slug):
         ],
     }
     quarter = _quarter_start(timezone.localtime())
-    accepted = Q(decision=SuggestionDecision.Decision.ACCEPTED)
-    answered = SuggestionDecision.objects.filter(network=network, decided_at__gte=quarter).aggregate(
-        closed=Count("pk", filter=accepted & Q(kind__in=TRIANGLE_KINDS)),
-        other=Count("pk", filter=accepted & ~Q(kind__in=TRIANGLE_KINDS)),
-        dismissed=Count("pk", filter=Q(decision=SuggestionDecision.Decision.DISMISSED)),
+    # Every answer once: the pairs leave the suggestions, this quarter's are counted.
+    decisions = list(
+        SuggestionDecision.objects.filter(network=network).values_list(
+            "member_a_id", "member_b_id", "decision", "kind", "decided_at"
+        )
     )
+    this_quarter = [(decision, kind) for _, _, decision, kind, when in decisions if when >= quarter]
+    accepted = [kind for decision, kind in this_quarter if decision == SuggestionDecision.Decision.ACCEPTED]
+    answered = {
+        "closed": sum(1 for kind in accepted if kind in TRIANGLE_KINDS),
+        "other": sum(1 for kind in accepted if kind not in TRIANGLE_KINDS),
+        "dismissed": sum(
+            1 for decision, _ in this_quarter if decision == SuggestionDecision.Decision.DISMISSED
+        ),
+    }
     context = _context(
         request,
         network,
@@ -271,7 +279,9 @@ def dashboard(request, slug):
         figures=figures,
         trends=trends,
         snapshot_count=len(history),
-        suggestions=_open_suggestions(network, snapshot)[:TOP_ON_DASHBOARD],
+        suggestions=_open_suggestions(network, snapshot, answered={(a, b) for a, b, *_ in decisions})[
+            :TOP_ON_DASHBOARD
+        ],
         closed_this_quarter=answered["closed"],
         other_accepted_this_quarter=answered["other"],
         dismissed_this_quarter=answered["dismissed"],
@@ -393,7 +403,7 @@ def map_page(request, slug):
 def _map_edges(network: Network, snapshot: Snapshot, view: str, node_ids: set[int]) -> list[list[int]]:
     if view == "organisations":
         # Projected ties (people's ties onto their organisations) were stored with the snapshot.
-        ties = snapshot.views.get("organisations", {}).get("ties", [])
+        ties = selectors.snapshot_ties(snapshot=snapshot, view="organisations")
         return [[a, b, w] for a, b, w in ties if a in node_ids and b in node_ids]
     pairs: dict[tuple[int, int], int] = {}
     for source, target, strength in (
@@ -448,15 +458,30 @@ def _map_nodes(network: Network, snapshot: Snapshot, view: str) -> list[dict]:
 
 
 @gzip_page  # 1.4 MB of JSON at 5,000 members, 250 KB compressed; it holds no secret (BREACH)
-@login_required
 @require_GET
 def map_data(request, slug):
-    """Nodes with worker-computed positions and the view's metrics, ties, bridges, communities, tags."""
-    network = _network_to_read(request, slug)
+    """Nodes with worker-computed positions and the view's metrics, ties, bridges, communities, tags.
+
+    Rendered once per snapshot and change to the members or ties, then served from the cache.
+    """
     view = request.GET.get("view", "all")
     if view not in MAP_VIEWS:
         return HttpResponseBadRequest("view must be one of: all, people, organisations")
-    snapshot = snapshot_current(network=network)
+    query = normalised_query(request, frozenset({"view"}))
+    read = cached_read(request, slug=slug, name="map", query=query, live=True) if query is not None else None
+    if read is not None:
+        stored = read.answer(request)
+        if stored is not None:
+            return stored
+    response = _map_data(request, slug, view)
+    return read.keep(request, response) if read is not None else response
+
+
+@login_required
+def _map_data(request, slug, view):
+    network = _network_to_read(request, slug)
+    stored_parts = ("bridges", "communities") if view == "all" else ("views",)
+    snapshot = snapshot_current(network=network, fields=stored_parts)
     if snapshot is None:
         return JsonResponse({"snapshot": None, "view": view, "nodes": [], "edges": [], "bridges": []})
     nodes = _map_nodes(network, snapshot, view)
@@ -510,7 +535,7 @@ def _next_url(request, network: Network) -> str:
 @require_GET
 def suggestion_list(request, slug):
     network = _network_to_read(request, slug)
-    snapshot = snapshot_current(network=network)
+    snapshot = snapshot_current(network=network, fields=("suggestions",))
     suggestions = _open_suggestions(network, snapshot)
     counts = {kind: 0 for kind in KIND_LABELS}
     for s in suggestions:
@@ -661,7 +686,8 @@ def _ego(member: Member) -> dict:
 def member_metrics_context(*, network: Network, member: Member, user, ego: bool = True) -> dict:
     """Context of templates/networks/_member_metrics.html: figures, roles, ego network, suggestions."""
     snapshot_resume(network=network)
-    snapshot = snapshot_current(network=network)
+    parts = ("communities", "suggestions") if ego else ("communities",)
+    snapshot = snapshot_current(network=network, fields=parts)
     context = {"snapshot": snapshot, "row": None, "can_edit": permissions.can_edit(user, network)}
     if snapshot is None:
         return context

@@ -94,3 +94,12 @@ def real_broker(_celery_eager_by_default):
 def _fast_password_hashing(settings):
     """Hashing a password the production way takes ~0.3 s; tests log in often."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    """Each test starts with an empty cache in memory: snapshot ids repeat from one test to the next."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()

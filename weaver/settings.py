@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "template_partials",
     "crispy_forms",
     "crispy_bootstrap5",
+    "csp",
     "accounts",
     "networks",
     "funds",
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "weaver.lib.middleware.ProbeMiddleware",
     "weaver.lib.middleware.UploadSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "weaver.lib.csp.CSPMiddleware",
     "weaver.lib.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -156,6 +158,34 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no inline
+# code or style attributes. weaver.lib.csp loosens styles for the API's pages (third-party UIs) and
+# allows the one inline <style> of the handbook by its hash. Report-only logs violations in the browser
+# (and to WEAVER_CSP_REPORT_URI) without blocking anything: for trying a change of policy.
+_csp = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Bootstrap draws its form controls' arrows and ticks with data: SVG images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        # The map's layout refinement runs in a Web Worker built from a blob: URL (graphology).
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+WEAVER_CSP_REPORT_URI = env_str("WEAVER_CSP_REPORT_URI")
+if WEAVER_CSP_REPORT_URI:
+    _csp["DIRECTIVES"]["report-uri"] = [WEAVER_CSP_REPORT_URI]
+WEAVER_CSP_REPORT_ONLY = env_bool("WEAVER_CSP_REPORT_ONLY", False)
+CONTENT_SECURITY_POLICY = None if WEAVER_CSP_REPORT_ONLY else _csp
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp if WEAVER_CSP_REPORT_ONLY else None
+
 # Celery. Unset CELERY_BROKER_URL means tasks run in-process (eager).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 if CELERY_BROKER_URL:
@@ -195,6 +225,31 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Edits within this window are gathered into one metrics computation.
 WEAVER_SNAPSHOT_DEBOUNCE_SECONDS = env_int("WEAVER_SNAPSHOT_DEBOUNCE_SECONDS", 60, minimum=0)
 CELERY_TIMEZONE = TIME_ZONE
+
+# Django's cache: reads of done snapshots are rendered once and kept there (networks.cached_reads).
+# Unset CACHE_URL means files under var/ (shared by every process of one machine); compose uses Redis.
+CACHE_URL = env_url(
+    "CACHE_URL",
+    f"file://{DATA_DIR / 'cache'}",
+    schemes=("redis", "rediss", "file", "locmem"),
+    trim_slash=False,
+)
+_cache_scheme, _, _cache_where = CACHE_URL.partition("://")
+CACHES = {
+    "default": {
+        "BACKEND": {
+            "redis": "django.core.cache.backends.redis.RedisCache",
+            "rediss": "django.core.cache.backends.redis.RedisCache",
+            "file": "django.core.cache.backends.filebased.FileBasedCache",
+            "locmem": "django.core.cache.backends.locmem.LocMemCache",
+        }[_cache_scheme],
+        "LOCATION": CACHE_URL if _cache_scheme.startswith("redis") else _cache_where,
+        # Files and memory cull at this many entries; Redis evicts by its own maxmemory policy.
+        "OPTIONS": {} if _cache_scheme.startswith("redis") else {"MAX_ENTRIES": 5000},
+    }
+}
+# How long a rendered read is kept; a new snapshot makes new keys anyway.
+WEAVER_READ_CACHE_SECONDS = env_int("WEAVER_READ_CACHE_SECONDS", 7 * 24 * 3600, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -84,7 +84,9 @@ def _split(task: str, graph: igraph.Graph, items: Sequence[int], min_work: int |
     child = _start(task, graph, there) if _cores() > 1 else None
     try:
         first = _TASKS[task](graph, here)
-        second = _finish(child) if child is not None else None
+        # Closeness answers for the vertices asked; the sums, for every member.
+        size = len(there) if task == "closeness" else graph.vcount()
+        second = _finish(child, shape=(size,)) if child is not None else None
     finally:
         if child is not None and child.poll() is None:
             child.kill()
@@ -122,12 +124,24 @@ def _start(task: str, graph: igraph.Graph, items: list[int]) -> subprocess.Popen
     return child
 
 
-def _finish(child: subprocess.Popen) -> np.ndarray | None:
+def _finish(child: subprocess.Popen, *, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The child's half, or None (computed here instead) unless it is whole: an array shaped like ours.
+
+    A child killed mid-write (the OOM killer, a full pipe) can exit 0 with a truncated pickle.
+    """
     data = child.stdout.read()
     if child.wait() != 0 or not data:
         log.warning("the second metrics process exited with %s; computing its half here", child.returncode)
         return None
-    return pickle.loads(data)  # our own child's output
+    try:
+        result = pickle.loads(data)  # our own child's output
+    except Exception:
+        log.warning("the second metrics process wrote %d unreadable bytes; computing it here", len(data))
+        return None
+    if not isinstance(result, np.ndarray) or result.dtype != float or result.shape != shape:
+        log.warning("the second metrics process wrote a %s; computing its half here", type(result).__name__)
+        return None
+    return result
 
 
 def _child() -> None:

@@ -308,17 +308,23 @@
       ]);
       if (sorted.length > 12) items.push(["#ffffff", "and " + (sorted.length - 12) + " smaller", ""]);
     }
-    legend.innerHTML =
-      '<div class="fw-semibold mb-1">' +
-      (state.colourBy === "role" ? "Roles" : "Communities found in the network") +
-      "</div>" +
-      items
-        .map(
-          ([colour, label, help]) =>
-            '<div class="legend-item" title="' + escapeHtml(help) + '"><span class="legend-dot" style="background:' +
-            colour + '"></span>' + escapeHtml(label) + "</div>",
-        )
-        .join("");
+    // Built as elements: the Content-Security-Policy refuses style attributes written as HTML.
+    const heading = document.createElement("div");
+    heading.className = "fw-semibold mb-1";
+    heading.textContent = state.colourBy === "role" ? "Roles" : "Communities found in the network";
+    legend.replaceChildren(
+      heading,
+      ...items.map(([colour, label, help]) => {
+        const item = document.createElement("div");
+        item.className = "legend-item";
+        item.title = help;
+        const dot = document.createElement("span");
+        dot.className = "legend-dot";
+        dot.style.background = colour;
+        item.append(dot, label);
+        return item;
+      }),
+    );
   }
 
   function renderCount() {

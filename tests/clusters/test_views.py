@@ -370,3 +370,28 @@ def test_who_else_should_be_in_this_cluster_lists_candidates_with_their_reasons(
     assert "From South, a community not yet in the cluster." in page
     assert "From North, like another organisation already in the cluster." in page
     assert "Food Bank" not in page and "Hill Walkers" not in page
+
+
+def test_a_session_link_that_is_not_a_web_address_is_not_made_a_link(
+    client, network, alice, cluster, session
+):
+    # Forms and the API accept web addresses only; this one was written past them (e.g. an old import).
+    type(session).objects.filter(pk=session.pk).update(link="javascript:window.__xss=1")
+    login(client, alice)
+    text = client.get(reverse("clusters:session-detail", args=[network.slug, cluster.pk, session.pk])).text
+    assert 'href="javascript:' not in text and "join link" not in text
+    type(session).objects.filter(pk=session.pk).update(link="https://meet.example.org/walk")
+    text = client.get(reverse("clusters:session-detail", args=[network.slug, cluster.pk, session.pk])).text
+    assert '<a href="https://meet.example.org/walk" rel="noopener">join link</a>' in text
+
+
+def test_the_printable_handbook_may_use_its_own_style_block_and_nothing_else_inline(
+    client, network, alice, cluster
+):
+    login(client, alice)
+    html = client.get(reverse("clusters:handbook-html", args=[network.slug, cluster.pk]))
+    policy = html["Content-Security-Policy"]
+    style_src = next(d for d in policy.split(";") if d.strip().startswith("style-src")).split()
+    assert style_src[:2] == ["style-src", "'self'"] and len(style_src) == 3
+    assert style_src[2].startswith("'sha256-") and "'unsafe-inline'" not in policy
+    assert "script-src 'self'" in policy

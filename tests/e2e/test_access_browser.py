@@ -3,7 +3,7 @@ import re
 from django.core import mail
 
 from networks.models import Role
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, new_guarded_page
 from tests.factories import MemberFactory, NetworkFactory, RoleFactory, UserFactory
 
 
@@ -29,7 +29,7 @@ def test_a_coordinator_gives_a_person_a_login_and_they_choose_a_password_from_th
     [message] = mail.outbox
     link = re.search(r"https?://\S+/accounts/reset/\S+", message.body).group(0)
     path = link.split("://", 1)[1].split("/", 1)[1]
-    newcomer = browser.new_context(base_url=live_server.url).new_page()
+    newcomer_context, newcomer, newcomer_guard = new_guarded_page(browser, live_server.url)
     newcomer.goto(f"/{path}")
     assert newcomer.get_by_text("Your login is").is_visible()
     newcomer.locator("input[name=new_password1]").fill("a-long-pass-phrase-42")
@@ -38,3 +38,5 @@ def test_a_coordinator_gives_a_person_a_login_and_they_choose_a_password_from_th
     newcomer.get_by_role("link", name="Log in").click()
     log_in(newcomer, "dana", "a-long-pass-phrase-42")
     assert newcomer.get_by_role("link", name="Healthy Valleys").is_visible()
+    newcomer_context.close()
+    newcomer_guard.check()

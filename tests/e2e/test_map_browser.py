@@ -11,7 +11,7 @@ from django.core.management import call_command
 from networks.management.commands.seed_demo import SLUG
 from networks.models import Member, MemberMetric, MemberViewMetric, Network, Snapshot
 from networks.selectors import snapshot_current
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, new_guarded_page
 
 
 @dataclass
@@ -96,7 +96,7 @@ def test_a_coordinator_recomputes_then_finds_a_member_on_the_map(page, shot, tra
 
     page.get_by_role("link", name="Open the map").click()
     page.wait_for_url("**/map/")
-    page.wait_for_function("document.body.dataset.mapView === 'all'")
+    page.wait_for_function("() => document.body.dataset.mapView === 'all'")
     assert page.locator("#map-count").inner_text().startswith(f"{shown.members} members ·")
     has_webgl = page.evaluate("!document.getElementById('map-wrap').classList.contains('no-webgl')")
 
@@ -122,12 +122,12 @@ def test_a_coordinator_recomputes_then_finds_a_member_on_the_map(page, shot, tra
     bridges = f"{shown.bridges} bridge{'' if shown.bridges == 1 else 's'} ·"
     assert f" · {bridges}" in page.locator("#map-count").inner_text()
     page.get_by_text("Organisations", exact=True).last.click()
-    page.wait_for_function("document.body.dataset.mapView === 'organisations'")
+    page.wait_for_function("() => document.body.dataset.mapView === 'organisations'")
     assert page.locator("#map-count").inner_text().startswith(f"{shown.organisations} members ·")
     shot(page, "map-organisations")
 
     page.get_by_text("Everyone", exact=True).click()
-    page.wait_for_function("document.body.dataset.mapView === 'all'")
+    page.wait_for_function("() => document.body.dataset.mapView === 'all'")
     page.get_by_text("Nothing", exact=True).click()
     page.get_by_role("button", name="Table view").click()
     table = page.locator("#map-table")
@@ -152,18 +152,17 @@ def test_without_webgl_the_map_page_shows_the_table_instead(
 ):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     shown = _shown()
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context, page, guard = new_guarded_page(browser, live_server.url)
     # Pretend the GPU-less browser refused WebGL, as Chrome does on some machines.
     context.add_init_script(
         "HTMLCanvasElement.prototype.getContext = (orig => function (type, ...rest) {"
         " return /webgl/.test(type) ? null : orig.call(this, type, ...rest); })"
         "(HTMLCanvasElement.prototype.getContext);"
     )
-    page = context.new_page()
     try:
         log_in(page, "coordinator", "weaver-demo")
         page.goto(f"/networks/{SLUG}/map/")
-        page.wait_for_function("document.body.dataset.mapView === 'all'")
+        page.wait_for_function("() => document.body.dataset.mapView === 'all'")
         assert page.get_by_text("This browser can't draw the map here").is_visible()
         table = page.locator("#map-table")
         assert table.is_visible()
@@ -174,3 +173,4 @@ def test_without_webgl_the_map_page_shows_the_table_instead(
         page.locator("#map-panel").get_by_role("link", name=f"Open {name}'s page").wait_for()
     finally:
         context.close()
+    guard.check()

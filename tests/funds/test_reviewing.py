@@ -358,3 +358,17 @@ def test_a_coordinator_who_reviews_a_proposal_sees_no_other_review_of_it_until_t
     }
     assert len(client_for(alice).get(endpoint).json()["reviews"]) == 2
     assert "Seen too early" in client.get(detail).content.decode()
+
+
+def test_a_criterion_description_with_markup_is_shown_as_text_on_the_review_form(client, reviewing):
+    rnd, proposal, _ = reviewing
+    criterion = rnd.criteria.first()
+    type(criterion).objects.filter(pk=criterion.pk).update(
+        description='<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
+    )
+    a = ReviewAssignment.objects.filter(proposal=proposal).select_related("reviewer__user").first()
+    client.force_login(a.reviewer.user)
+    text = client.get(reverse("funds:review-form", kwargs={"slug": "healthy-valleys", "pk": a.pk})).content
+    assert b"<script>window.__xss" not in text and b"<img src=x" not in text
+    assert b"&lt;script&gt;window.__xss=1&lt;/script&gt;" in text
+    assert b"&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in text

@@ -303,7 +303,7 @@ def test_a_page_of_member_rows_takes_the_same_few_queries_whatever_the_networks_
     small = _member_rows_queries(api, network, 3)
     large = _member_rows_queries(api, network, 120)
     assert small == large
-    with django_assert_max_num_queries(5):  # network, current snapshot, count, page, the page's members
+    with django_assert_max_num_queries(4):  # network, current snapshot, count, the page with its members
         api.get(f"{BASE}/metrics/members/", {"ordering": "closeness"})
 
 

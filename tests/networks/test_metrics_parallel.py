@@ -3,6 +3,9 @@
 Pure maths: no database. `min_work=0` forces the split on small graphs.
 """
 
+import io
+import pickle
+
 import igraph
 import networkx as nx
 import numpy as np
@@ -69,3 +72,64 @@ def test_a_snapshot_split_across_processes_is_the_snapshot_computed_in_one(monke
         assert rows[row["id"]]["closeness"] == pytest.approx(row["closeness"], abs=1e-12)
         assert rows[row["id"]]["roles"] == row["roles"]
     assert split["network"] == pytest.approx(whole["network"])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # killed mid-write
+        lambda data: data[:-1],
+        lambda data: pickle.dumps(np.zeros(3)),  # whole, but not the half asked for
+        lambda data: pickle.dumps("not an array"),
+    ],
+)
+def test_a_childs_truncated_or_wrong_result_is_computed_here_instead(graph, monkeypatch, damage):
+    exact = np.asarray(graph.betweenness(directed=False))
+    closeness = np.asarray(graph.closeness(normalized=True), dtype=float)
+    real_finish = parallel._finish
+
+    def damaged(child, *, shape):
+        data = child.stdout.read()
+        child.wait()
+        child.stdout = io.BytesIO(damage(data))
+        return real_finish(child, shape=shape)
+
+    monkeypatch.setattr(parallel, "_finish", damaged)
+    assert np.allclose(parallel.betweenness_sums(graph, None, min_work=0), exact)
+    got = parallel.closeness_of(graph, range(graph.vcount()), min_work=0)
+    assert np.allclose(got, closeness, equal_nan=True)
+
+
+@pytest.mark.django_db
+def test_a_snapshot_whose_child_result_is_truncated_finishes_with_the_right_figures(network, monkeypatch):
+    from networks import snapshots
+    from networks.models import MemberMetric, Snapshot
+    from tests.factories import MemberFactory, RelationshipFactory
+
+    members = [MemberFactory(network=network, name=f"M{i:02}") for i in range(34)]
+    for a, b in nx.karate_club_graph().edges():
+        RelationshipFactory(network=network, source=members[a], target=members[b])
+    whole = snapshots.snapshot_compute(snapshot_id=Snapshot.objects.create(network=network).pk)
+    real_finish = parallel._finish
+    damaged = []
+
+    def truncated(child, *, shape):
+        data = child.stdout.read()
+        child.wait()
+        child.stdout = io.BytesIO(data[: len(data) // 2])
+        damaged.append(shape)
+        return real_finish(child, shape=shape)
+
+    monkeypatch.setattr(parallel, "MIN_SPLIT_WORK", 0)
+    monkeypatch.setattr(parallel, "_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "_finish", truncated)
+    split = snapshots.snapshot_compute(snapshot_id=Snapshot.objects.create(network=network).pk)
+    assert damaged and split.status == Snapshot.Status.DONE, split.error
+
+    def figures(snapshot):
+        rows = MemberMetric.objects.filter(snapshot=snapshot).order_by("member_id")
+        return list(rows.values_list("member_id", "betweenness", "closeness", "roles"))
+
+    for before, after in zip(figures(whole), figures(split), strict=True):
+        assert before[0] == after[0] and before[3] == after[3]
+        assert after[1:3] == pytest.approx(before[1:3], abs=1e-12)

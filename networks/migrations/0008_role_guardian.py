@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('networks', '0006_text_length_caps'),
+        ('networks', '0007_snapshot_small_rows'),
     ]
 
     operations = [
