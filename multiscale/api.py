@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from multiscale import permissions, selectors, services
 from multiscale.models import MemberNetwork, Prospect
 from multiscale.serializers import (
+    MatchConfirmSerializer,
     MemberNetworkCreateSerializer,
     MemberNetworkSerializer,
     MetaMapSerializer,
@@ -234,7 +235,7 @@ class MemberNetworkViewSet(
 
 class MetaReadViewSet(NetworkScopedViewSet):
     permission_classes = [IsAuthenticated]
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "post", "head", "options"]
     filter_backends = []
     pagination_class = None
 
@@ -243,6 +244,7 @@ class MetaReadViewSet(NetworkScopedViewSet):
 
 
 @extend_schema(tags=["meta-networks"])
+@extend_validation_errors(["invalid"], field_name="key", actions=["confirm"])
 class ScaleCrosserViewSet(MetaReadViewSet):
     serializer_class = ScaleCrosserSerializer
 
@@ -258,6 +260,23 @@ class ScaleCrosserViewSet(MetaReadViewSet):
                 "Only the meta-network's coordinators and guardians see who crosses scales."
             )
         return Response(ScaleCrosserSerializer(selectors.scale_crossers(meta=self.network), many=True).data)
+
+    @extend_schema(
+        summary="Confirm that organisations with the same name in several member networks are one",
+        description="For the meta-network's coordinators and guardians. Leaving or narrowing an agreement "
+        "drops the confirmations it no longer supports.",
+        request=MatchConfirmSerializer,
+        responses={204: None},
+    )
+    @action(detail=False, methods=["post"])
+    def confirm(self, request, *args, **kwargs):
+        if not permissions.can_read_shared(request.user, self.network):
+            raise PermissionDenied("Only the meta-network's coordinators and guardians confirm matches.")
+        params = MatchConfirmSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with service_errors():
+            services.organisation_match_confirm(user=request.user, meta=self.network, **params.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=["meta-networks"])

@@ -17,6 +17,11 @@ urlpatterns = [
         name="api-scale-crossers",
     ),
     path(
+        "networks/<slug:network_slug>/scale-crossers/confirm/",
+        api.ScaleCrosserViewSet.as_view({"post": "confirm"}),
+        name="api-scale-crossers-confirm",
+    ),
+    path(
         "networks/<slug:network_slug>/meta-map/",
         api.MetaMapViewSet.as_view({"get": "meta_map"}),
         name="api-meta-map",

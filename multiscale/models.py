@@ -129,3 +129,24 @@ class MemberNetwork(models.Model):
     @property
     def shares_organisations(self) -> bool:
         return self.status == self.Status.ACTIVE and self.sharing in (Sharing.PEOPLE, Sharing.ORGANISATIONS)
+
+
+class OrganisationMatch(models.Model):
+    """A meta-network's steward confirmed that organisations with this name in several networks are one.
+
+    Only the folded name is kept, and only while it still crosses networks that share organisations:
+    leaving or narrowing an agreement deletes the confirmations it no longer supports.
+    """
+
+    meta = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="organisation_matches")
+    key = models.CharField(max_length=200)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meta", "key"], name="organisationmatch_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} in {self.meta}"

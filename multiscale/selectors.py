@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 from django.db.models import Count, Q
 
 from multiscale import figures
-from multiscale.models import MemberNetwork, Prospect
+from multiscale.models import MemberNetwork, OrganisationMatch, Prospect
 from networks.models import Member, Network, Relationship
 
 
@@ -113,6 +113,7 @@ def scale_crossers(*, meta: Network) -> list[dict]:
         link.local.slug: organisations_by_id[link.local.pk] for link in links if link.shares_organisations
     }
     names = {link.local.slug: link.local.name for link in links}
+    confirmed = set(OrganisationMatch.objects.filter(meta=meta).values_list("key", flat=True))
     rows = []
     for kind, keyed in ((Member.Kind.PERSON, people), (Member.Kind.ORGANISATION, organisations)):
         found = figures.crossers({slug: frozenset(keys) for slug, keys in keyed.items()})
@@ -122,6 +123,9 @@ def scale_crossers(*, meta: Network) -> list[dict]:
                     "kind": kind,
                     "name": keyed[slugs[0]][key],
                     "email": key if kind == Member.Kind.PERSON else "",
+                    "key": key,
+                    # E-mails identify a person; a shared name is only a guess until a steward confirms it.
+                    "confirmed": kind == Member.Kind.PERSON or key in confirmed,
                     "networks": [
                         {"slug": slug, "name": names[slug], "as": keyed[slug][key]} for slug in slugs
                     ],

@@ -97,7 +97,15 @@ class ScaleCrosserSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["person", "organisation"])
     name = serializers.CharField()
     email = serializers.CharField(help_text="The e-mail they were matched by (people only).")
+    key = serializers.CharField(help_text="What they were matched by: e-mail, or name folded to lower case.")
+    confirmed = serializers.BooleanField(
+        help_text="People matched by e-mail always; organisations once a steward confirmed the name match."
+    )
     networks = CrosserNetworkSerializer(many=True)
+
+
+class MatchConfirmSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=200, help_text="An organisation crosser's `key`.")
 
 
 class MetaNodeSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from multiscale.models import MemberNetwork, MetaNetwork, Prospect, ProspectStep, Sharing
+from multiscale.models import MemberNetwork, MetaNetwork, OrganisationMatch, Prospect, ProspectStep, Sharing
 from networks import services as network_services
 from networks.models import Member, Network, Relationship
 
@@ -168,15 +168,43 @@ def member_network_accept(*, user, link: MemberNetwork) -> MemberNetwork:
     return link
 
 
+def _organisation_crossers(meta: Network) -> set[str]:
+    from multiscale.selectors import scale_crossers
+
+    return {row["key"] for row in scale_crossers(meta=meta) if row["kind"] == Member.Kind.ORGANISATION}
+
+
+def _forget_unsupported_matches(meta: Network) -> int:
+    """Delete the confirmations whose name no longer crosses networks that share organisations."""
+    stale = OrganisationMatch.objects.filter(meta=meta).exclude(key__in=_organisation_crossers(meta))
+    return stale.delete()[0]
+
+
+@transaction.atomic
 def member_network_sharing_change(*, user, link: MemberNetwork, sharing: str) -> MemberNetwork:
     """Change what the local network shares; it applies at once (shared data is read live)."""
     _check_sharing(sharing)
     link.sharing = sharing
     link.save(update_fields=["sharing"])
+    _forget_unsupported_matches(link.meta)
     return link
 
 
+@transaction.atomic
 def member_network_leave(*, user, link: MemberNetwork) -> None:
     """Leave (or decline, or withdraw): the link goes, and with it all the meta-network could read."""
-    # Nothing is copied into the meta-network: shared data is read live through the link.
+    # Shared data is read live through the link; the only thing kept is a confirmed name, dropped here.
+    meta = link.meta
     link.delete()
+    _forget_unsupported_matches(meta)
+
+
+def organisation_match_confirm(*, user, meta: Network, key: str) -> OrganisationMatch:
+    """Confirm that the organisations sharing this (folded) name across member networks are one."""
+    key = " ".join((key or "").split()).lower()
+    if key not in _organisation_crossers(meta):
+        raise ValidationError({"key": "No organisation with this name is in two or more member networks."})
+    match, _ = OrganisationMatch.objects.get_or_create(
+        meta=meta, key=key, defaults={"confirmed_by": _actor(user)}
+    )
+    return match

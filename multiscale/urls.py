@@ -20,4 +20,5 @@ urlpatterns = [
     path("member-networks/<int:pk>/sharing/", views.member_network_sharing, name="member-network-sharing"),
     path("member-networks/<int:pk>/leave/", views.member_network_leave, name="member-network-leave"),
     path("meta/", views.meta_overview, name="meta-overview"),
+    path("meta/confirm/", views.organisation_match_confirm, name="organisation-match-confirm"),
 ]

@@ -260,3 +260,18 @@ def meta_overview(request, slug):
         can_read_shared=can_read_shared,
     )
     return render(request, "multiscale/meta_overview.html", context)
+
+
+@login_required
+@require_POST
+def organisation_match_confirm(request, slug):
+    network = permissions.get_network_for_user(request.user, slug)
+    if not ms_permissions.can_read_shared(request.user, network):
+        raise PermissionDenied("Only the meta-network's coordinators and guardians confirm matches.")
+    try:
+        services.organisation_match_confirm(user=request.user, meta=network, key=request.POST.get("key", ""))
+    except ValidationError as error:
+        _errors(request, error)
+    else:
+        messages.success(request, "Confirmed: these organisations are one.")
+    return redirect("multiscale:meta-overview", slug=network.slug)

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from multiscale import selectors, services
-from multiscale.models import MemberNetwork
+from multiscale.models import MemberNetwork, OrganisationMatch
 from networks.models import Role
 from tests.factories import (
     MemberFactory,
@@ -195,3 +195,45 @@ def test_the_meta_map_and_crossers_take_the_same_queries_however_many_networks_s
         services.member_network_accept(user=None, link=link)
     assert count() == before
     assert len(selectors.scale_crossers(meta=world)[0]["networks"]) == 5
+
+
+def test_an_organisation_matched_by_name_is_a_guess_until_a_steward_confirms_it(api, world):
+    mia = UserFactory(username="mia")
+    [clinic] = [r for r in selectors.scale_crossers(meta=world) if r["kind"] == "organisation"]
+    assert (clinic["key"], clinic["confirmed"]) == ("clinic", False)
+    assert api(mia).post(f"{API}/valleys/scale-crossers/confirm/", {"key": "Clinic "}).status_code == 204
+    [clinic] = [r for r in selectors.scale_crossers(meta=world) if r["kind"] == "organisation"]
+    assert clinic["confirmed"] is True
+    assert all(r["confirmed"] for r in selectors.scale_crossers(meta=world) if r["kind"] == "person")
+
+
+def test_only_a_name_that_crosses_networks_can_be_confirmed(api, world):
+    mia = UserFactory(username="mia")
+    response = api(mia).post(f"{API}/valleys/scale-crossers/confirm/", {"key": "school"})
+    assert response.status_code == 400
+    assert not OrganisationMatch.objects.exists()
+
+
+def test_a_meta_member_cannot_confirm_and_an_outsider_gets_404(api, world, charlie):
+    member = UserFactory(username="meta-member")
+    RoleFactory(network=world, user=member, role=Role.MEMBER)
+    assert api(member).post(f"{API}/valleys/scale-crossers/confirm/", {"key": "clinic"}).status_code == 403
+    assert api(charlie).post(f"{API}/valleys/scale-crossers/confirm/", {"key": "clinic"}).status_code == 404
+
+
+@pytest.mark.parametrize("how", ["leave", "narrow"])
+def test_leaving_or_narrowing_drops_the_confirmations_it_no_longer_supports(world, how):
+    services.organisation_match_confirm(user=None, meta=world, key="clinic")
+    link = MemberNetwork.objects.get(meta=world, local__slug="south")
+    if how == "leave":
+        services.member_network_leave(user=None, link=link)
+    else:
+        services.member_network_sharing_change(user=None, link=link, sharing="figures")
+    assert not OrganisationMatch.objects.filter(meta=world).exists()
+
+
+def test_a_confirmation_still_supported_stays_when_another_network_changes(world):
+    services.organisation_match_confirm(user=None, meta=world, key="clinic")
+    link = MemberNetwork.objects.get(meta=world, local__slug="east")
+    services.member_network_leave(user=None, link=link)
+    assert OrganisationMatch.objects.filter(meta=world, key="clinic").exists()

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from multiscale import services
-from multiscale.models import MemberNetwork
+from multiscale.models import MemberNetwork, OrganisationMatch
 from networks.models import Role
 from tests.factories import MemberFactory, NetworkFactory, OrganisationFactory, RoleFactory, UserFactory
 
@@ -193,3 +193,19 @@ def test_after_leaving_nothing_of_the_network_is_readable(world, role):
     everything = "".join(body for status, body in seen.values() if status == 200)
     for secret in ("North Valley", PERSON, PERSON_EMAIL, ORGANISATION, NORTH_PROSPECT):
         assert secret not in everything
+
+
+def test_a_confirmed_name_shared_only_through_the_leaving_network_is_deleted_with_it(world):
+    meta_coordinator = client_for(world["users"]["meta-coordinator"])
+    confirmed = meta_coordinator.post(
+        "/api/v1/networks/valleys/scale-crossers/confirm/",
+        {"key": ORGANISATION},
+        content_type="application/json",
+    )
+    # Under a figures-only agreement the name is not shared, so there is nothing to confirm.
+    assert confirmed.status_code == (400 if world["sharing"] == "figures" else 204)
+    assert OrganisationMatch.objects.exists() == (world["sharing"] != "figures")
+    client_for(world["users"]["north-coordinator"]).post(
+        f"/api/v1/networks/north/member-networks/{world['link'].pk}/leave/"
+    )
+    assert not OrganisationMatch.objects.exists()
