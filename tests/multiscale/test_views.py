@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from multiscale.models import MemberNetwork, Prospect
+from multiscale.models import MemberNetwork, OrganisationMatch, Prospect
 from networks.models import Member, Relationship, Role
-from tests.factories import MemberFactory, NetworkFactory, RoleFactory, UserFactory
+from tests.factories import MemberFactory, NetworkFactory, OrganisationFactory, RoleFactory, UserFactory
 
 
 @pytest.fixture
@@ -93,3 +93,23 @@ def test_joining_a_meta_network_through_the_pages(client, alice, network):
     assert link.sharing == "people"
     client.post(reverse("multiscale:member-network-leave", args=[network.slug, link.pk]))
     assert not MemberNetwork.objects.filter(pk=link.pk).exists()
+
+
+def test_a_guardian_confirms_an_organisation_match_from_the_meta_page(client, network):
+    meta = NetworkFactory(name="Valleys Together", slug="valleys")
+    gus = UserFactory(username="gus")
+    RoleFactory(network=meta, user=gus, role=Role.GUARDIAN)
+    south = NetworkFactory(name="South", slug="south")
+    for local in (network, south):
+        OrganisationFactory(network=local, name="Valley Clinic")
+        MemberNetwork.objects.create(meta=meta, local=local, sharing="organisations", status="active")
+    client.force_login(gus)
+    page = client.get(reverse("multiscale:meta-overview", args=["valleys"])).content.decode()
+    assert "Same organisation? Confirm" in page
+    response = client.post(
+        reverse("multiscale:organisation-match-confirm", args=["valleys"]),
+        {"key": "valley clinic"},
+        follow=True,
+    )
+    assert "Confirmed: these organisations are one." in response.content.decode()
+    assert OrganisationMatch.objects.filter(meta=meta, key="valley clinic", confirmed_by=gus).exists()
