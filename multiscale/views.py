@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from multiscale import permissions as ms_permissions
 from multiscale import selectors, services
@@ -41,6 +41,7 @@ def _errors(request, error: ValidationError) -> None:
 
 
 @login_required
+@require_safe
 def prospect_list(request, slug):
     network = _coordinator_network(request, slug)
     stages = selectors.prospects_by_stage(network=network)
@@ -126,6 +127,7 @@ def prospect_join(request, slug, pk):
 
 
 @login_required
+@require_safe
 def member_network_list(request, slug):
     network = permissions.get_network_for_user(request.user, slug)
     sides = selectors.meta_memberships(network=network)
@@ -248,6 +250,7 @@ def member_network_leave(request, slug, pk):
 
 
 @login_required
+@require_safe
 def meta_overview(request, slug):
     """The meta map as tables: figures per scale for everyone in it; scale-crossers for its stewards."""
     network = permissions.get_network_for_user(request.user, slug)
