@@ -7,9 +7,12 @@ COPY pyproject.toml README.md ./
 RUN pip install --upgrade pip && pip install .
 
 COPY . .
-RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+# Settings refuse DEBUG=0 without a secret key and host names; collectstatic needs neither for real.
+RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=collectstatic.invalid \
+    python manage.py collectstatic --noinput
 
 RUN useradd --create-home weaver && mkdir -p /app/var && chown weaver /app/var
 USER weaver
 EXPOSE 8000
-CMD ["gunicorn", "weaver.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# Workers, timeout and bind address: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_TIMEOUT).
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "weaver.wsgi:application"]

@@ -80,7 +80,7 @@ HANDBOOK_FORMATS = {"markdown": ("text/markdown", "md"), "html": ("text/html", "
 
 def _handbook_format(request) -> str:
     """`as` if given (an unknown one is a 400), else what the Accept header asks for first, else markdown."""
-    requested = request.query_params.get("as")
+    requested = request.query_params.get("as") or None  # `?as=` is not given, as for every choice
     if requested is not None:
         if requested not in HANDBOOK_FORMATS:
             raise ValidationError({"as": [f"Choose markdown or html, not {requested[:40]!r}."]})
@@ -115,6 +115,7 @@ class ClusterScopedViewSet(NetworkScopedViewSet):
 @extend_schema(tags=["clusters"])
 @extend_validation_errors(["invalid"], field_name="non_field_errors", actions=[*WRITES, "participants"])
 @extend_validation_errors(["invalid"], field_name="as", actions=["handbook"], methods=["get"])
+@extend_validation_errors(["required"], field_name="tag", actions=["propose"], methods=["get"])
 @extend_schema_view(
     list=extend_schema(summary="List the clusters you may see (all of them for coordinators)"),
     retrieve=extend_schema(summary="A learning cluster, with its rule warnings"),
@@ -144,7 +145,7 @@ class ClusterViewSet(
         if not can_create_cluster(self.request.user, self.network):
             raise PermissionDenied("Only coordinators and facilitators can start a cluster.")
         data = dict(serializer.validated_data)
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance, _ = services.cluster_create(
                 user=self.request.user, network=self.network, **data
             )
@@ -152,7 +153,7 @@ class ClusterViewSet(
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("organisations", None)
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance, _ = services.cluster_update(
                 user=self.request.user, cluster=serializer.instance, **data
             )
@@ -176,6 +177,8 @@ class ClusterViewSet(
         names = [
             n.strip().lower() for n in request.query_params.getlist("tag") if n.strip() and "\x00" not in n
         ]
+        if not names:
+            raise ValidationError({"tag": ["Name at least one strategy tag: ?tag=…"]}, code="required")
         tags = [t for t in Tag.objects.filter(network=self.network) if t.name.lower() in names]
         return Response(
             CandidateSerializer(candidates_propose(network=self.network, tags=tags), many=True).data
@@ -197,7 +200,7 @@ class ClusterViewSet(
         cluster = self.get_object()
         params = ParticipantAddSerializer(data=request.data, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             services.participant_add(user=request.user, cluster=cluster, **params.validated_data)
         # Read again: the participants prefetched with the cluster predate the one just added.
         return self._respond(self.get_object(), code=status.HTTP_201_CREATED)
@@ -212,7 +215,7 @@ class ClusterViewSet(
         cluster = self.get_object()
         params = PersonAddSerializer(data=request.data, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             person = services.cluster_person_add(user=request.user, cluster=cluster, **params.validated_data)
         return self._respond(person, ClusterPersonSerializer, status.HTTP_201_CREATED)
 
@@ -271,7 +274,7 @@ class ClusterViewSet(
         params = FromRoundSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         rnd = get_round(request.user, self.network, params.validated_data["round"])
-        with service_errors():
+        with service_errors(params):
             cluster, _ = services.cluster_from_round_grantees(user=request.user, round=rnd)
         return self._respond(cluster, code=status.HTTP_201_CREATED)
 
@@ -319,11 +322,11 @@ class SessionViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         _require_manager(self.request.user, data["cluster"])
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.session_create(user=self.request.user, **data)
 
     def perform_update(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.session_update(
                 user=self.request.user, session=serializer.instance, **serializer.validated_data
             )
@@ -338,7 +341,7 @@ class SessionViewSet(
         session = self.get_object()
         params = AttendanceRecordSerializer(data=request.data, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             outcome = services.attendance_record(user=request.user, session=session, **params.validated_data)
         data = {
             "attendance": outcome.attendance,
@@ -410,11 +413,11 @@ class PeerAssistViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         _require_manager(self.request.user, data["session"].cluster)
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance, _ = services.peer_assist_create(user=self.request.user, **data)
 
     def perform_update(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance, _ = services.peer_assist_update(
                 user=self.request.user, peer_assist=serializer.instance, **serializer.validated_data
             )
@@ -424,7 +427,7 @@ class PeerAssistViewSet(
         params = serializer_class(data=request.data, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
         data = {rename.get(k, k): v for k, v in params.validated_data.items()}
-        with service_errors():
+        with service_errors(params):
             obj = service(user=request.user, peer_assist=peer_assist, **data)
         return Response(serializer_class(obj, context=self.get_serializer_context()).data, status=201)
 
@@ -480,7 +483,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClusterS
         follow_up = self.get_object()
         params = FollowUpStatusSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             follow_up = services.followup_set_status(
                 user=request.user, follow_up=follow_up, status=params.validated_data["status"]
             )
@@ -510,5 +513,5 @@ class LessonViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         _require_manager(self.request.user, data["cluster"])
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.lesson_add(user=self.request.user, **data)

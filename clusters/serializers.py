@@ -22,6 +22,7 @@ from clusters.permissions import clusters_for_user
 from clusters.selectors import cluster_warnings, participant_communities, peer_assist_warnings
 from networks.models import Member
 from networks.serializers import TagListField
+from weaver.lib.api import StrictModelSerializer, StrictSerializer
 
 
 def _network(context):
@@ -97,7 +98,7 @@ class NetworkPeerAssistField(serializers.PrimaryKeyRelatedField):
         return PeerAssist.objects.filter(session__cluster__network=network)
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class ParticipantSerializer(StrictModelSerializer):
     name = serializers.CharField(read_only=True)
     community = serializers.CharField(source="effective_community", read_only=True)
 
@@ -106,7 +107,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         fields = ["id", "organisation", "name", "community"]
 
 
-class ClusterPersonSerializer(serializers.ModelSerializer):
+class ClusterPersonSerializer(StrictModelSerializer):
     name = serializers.CharField(source="person.name", read_only=True)
 
     class Meta:
@@ -135,7 +136,7 @@ class ClusterListSerializer(serializers.ListSerializer):
         return super().to_representation(clusters)
 
 
-class ClusterSerializer(serializers.ModelSerializer):
+class ClusterSerializer(StrictModelSerializer):
     strategy_tags = TagListField(required=False, help_text="Tag names of the strategies; replaced when sent.")
     facilitators = NetworkUserField(many=True, required=False, help_text="User ids of the facilitators.")
     organisations = NetworkOrganisationField(
@@ -179,7 +180,7 @@ class ClusterSerializer(serializers.ModelSerializer):
         )
 
 
-class ParticipantAddSerializer(serializers.Serializer):
+class ParticipantAddSerializer(StrictSerializer):
     organisation = NetworkOrganisationField(
         required=False, allow_null=True, help_text="An organisation's id."
     )
@@ -192,12 +193,12 @@ class ParticipantAddSerializer(serializers.Serializer):
         return attrs
 
 
-class PersonAddSerializer(serializers.Serializer):
+class PersonAddSerializer(StrictSerializer):
     person = NetworkPersonField()
     participant = NetworkParticipantField(required=False, allow_null=True)
 
 
-class CandidateSerializer(serializers.Serializer):
+class CandidateSerializer(StrictSerializer):
     organisation_id = serializers.IntegerField()
     name = serializers.CharField()
     community = serializers.CharField(help_text="Typed in on the organisation, else detected (see below).")
@@ -213,7 +214,7 @@ class CandidateSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class NetworkEffectSerializer(serializers.Serializer):
+class NetworkEffectSerializer(StrictSerializer):
     snapshot = serializers.IntegerField(source="snapshot.pk", help_text="The latest done snapshot.")
     learning_ties = serializers.IntegerField(help_text="The cluster's active learning ties.")
     learning_ties_across_communities = serializers.IntegerField(
@@ -233,7 +234,7 @@ class NetworkEffectSerializer(serializers.Serializer):
         return len(effect["change"]["triangles_closed"]) if effect["change"] else None
 
 
-class ClusterStatsSerializer(serializers.Serializer):
+class ClusterStatsSerializer(StrictSerializer):
     sessions = serializers.IntegerField()
     sessions_held = serializers.IntegerField(help_text="Sessions whose start time has passed.")
     people = serializers.IntegerField(help_text="The people taking part in the cluster now.")
@@ -266,11 +267,11 @@ class ClusterStatsSerializer(serializers.Serializer):
     )
 
 
-class FromRoundSerializer(serializers.Serializer):
+class FromRoundSerializer(StrictSerializer):
     round = serializers.IntegerField(help_text="The id of a fund round of this network with funded projects.")
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(StrictModelSerializer):
     name = serializers.CharField(source="person.name", read_only=True)
 
     class Meta:
@@ -278,7 +279,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         fields = ["person", "name", "attended"]
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(StrictModelSerializer):
     cluster = VisibleClusterField()
     attendance = AttendanceSerializer(many=True, read_only=True)
     ends_at = serializers.DateTimeField(read_only=True)
@@ -309,12 +310,12 @@ class SessionUpdateSerializer(SessionSerializer):
     cluster = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
-class AttendanceRecordSerializer(serializers.Serializer):
+class AttendanceRecordSerializer(StrictSerializer):
     attended = NetworkPersonField(many=True, required=False, help_text="Ids of the people who came.")
     absent = NetworkPersonField(many=True, required=False, help_text="Ids of the people who did not.")
 
 
-class AttendanceOutcomeSerializer(serializers.Serializer):
+class AttendanceOutcomeSerializer(StrictSerializer):
     attendance = AttendanceSerializer(many=True)
     ties_created = serializers.ListField(
         child=serializers.IntegerField(), help_text="Ids of new learning ties."
@@ -328,11 +329,11 @@ class AttendanceOutcomeSerializer(serializers.Serializer):
     )
 
 
-class InvitationSerializer(serializers.Serializer):
+class InvitationSerializer(StrictSerializer):
     invited = serializers.IntegerField(help_text="How many people the invitation is being emailed to.")
 
 
-class QuestionSerializer(serializers.ModelSerializer):
+class QuestionSerializer(StrictModelSerializer):
     asked_by = NetworkPersonField(required=False, allow_null=True)
 
     class Meta:
@@ -341,7 +342,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class AdviceSerializer(serializers.ModelSerializer):
+class AdviceSerializer(StrictModelSerializer):
     given_by = NetworkPersonField(required=False, allow_null=True)
 
     class Meta:
@@ -350,7 +351,7 @@ class AdviceSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(StrictModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=Member.objects.none(), required=False, allow_null=True, help_text="A member's id."
     )
@@ -367,11 +368,11 @@ class FollowUpSerializer(serializers.ModelSerializer):
             self.fields["owner"].queryset = Member.objects.filter(network=network)
 
 
-class FollowUpStatusSerializer(serializers.Serializer):
+class FollowUpStatusSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=FollowUp.Status.choices)
 
 
-class PeerAssistSerializer(serializers.ModelSerializer):
+class PeerAssistSerializer(StrictModelSerializer):
     session = NetworkSessionField()
     presenter = NetworkParticipantField(help_text="The id of the presenting participant of the cluster.")
     presenter_name = serializers.CharField(source="presenter.name", read_only=True)
@@ -406,7 +407,7 @@ class PeerAssistUpdateSerializer(PeerAssistSerializer):
     session = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
-class LessonSerializer(serializers.ModelSerializer):
+class LessonSerializer(StrictModelSerializer):
     cluster = VisibleClusterField()
     tags = TagListField(required=False)
     peer_assist = NetworkPeerAssistField(required=False, allow_null=True)

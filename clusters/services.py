@@ -42,6 +42,7 @@ from networks.services import (
     role_grant,
     tags_resolve,
 )
+from weaver.lib.enqueue import enqueue_on_commit
 
 LEARNING_TIE = "learning"
 # A first session together is a weak tie; each further session strengthens it by one, up to 5.
@@ -439,7 +440,7 @@ def session_invitations_send(*, user, session: ClusterSession) -> int:
     from clusters.tasks import send_session_invitations
 
     count = _invitees(session).count()
-    send_session_invitations.delay_on_commit(session.pk)
+    enqueue_on_commit(send_session_invitations, session.pk)
     return count
 
 

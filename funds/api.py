@@ -5,12 +5,10 @@ rounds; applicants see and change only their own proposals; reviewers see only t
 Domain operations are explicit actions calling funds.services; their ValidationErrors answer 400.
 """
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -28,26 +26,26 @@ from funds.serializers import (
     AmountSerializer,
     AssignmentAdjustResultSerializer,
     AssignmentAdjustSerializer,
+    AssignmentPreviewSerializer,
     AssignmentSerializer,
     AwardSerializer,
     CoverageSerializer,
     FundSerializer,
     GranteeReportSerializer,
     PortfoliosSerializer,
+    PreviewParamsSerializer,
     ProposalRankSerializer,
     ProposalReviewsSerializer,
     ProposalSerializer,
     ProposalWriteSerializer,
     ReasonSerializer,
     RecuseResultSerializer,
-    ReviewerAddSerializer,
     ReviewSubmitSerializer,
     RoundSerializer,
     RoundUpdateSerializer,
     TransitionSerializer,
 )
 from networks.api import NetworkScopedViewSet
-from networks.permissions import can_view
 from weaver.lib.api import service_errors
 
 WRITES = ["create", "update", "partial_update"]
@@ -71,7 +69,7 @@ class FundViewSet(
         return Fund.objects.filter(network=self.network)
 
     def perform_create(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.fund_create(
                 user=self.request.user, network=self.network, **serializer.validated_data
             )
@@ -83,6 +81,13 @@ WITHHELD_NOTE = "You review this proposal: its scores show once your review is i
 @extend_schema(tags=["funds"])
 @extend_validation_errors(
     ["invalid"], field_name="non_field_errors", actions=[*WRITES, "transition", "adjust_assignments"]
+)
+@extend_validation_errors(["invalid"], field_name="override_reason", actions=WRITES)
+@extend_validation_errors(
+    ["invalid", "min_value", "max_value"], field_name="reviews_per_proposal", actions=["assignment_preview"]
+)
+@extend_validation_errors(
+    ["invalid", "min_value", "max_value"], field_name="max_per_reviewer", actions=["assignment_preview"]
 )
 @extend_schema_view(
     list=extend_schema(summary="List rounds (others than coordinators see rounds past the draft stage)"),
@@ -118,17 +123,23 @@ class RoundViewSet(
         data = dict(serializer.validated_data)
         fund = data.pop("fund")
         criteria = data.pop("criteria", [])
-        with service_errors():
+        reason = data.pop("override_reason", "")
+        with service_errors(serializer):
             serializer.instance = services.round_create(
-                user=self.request.user, fund=fund, criteria=criteria, **data
+                user=self.request.user, fund=fund, criteria=criteria, override_reason=reason, **data
             )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         criteria = data.pop("criteria", None)
-        with service_errors():
+        reason = data.pop("override_reason", "")
+        with service_errors(serializer):
             serializer.instance = services.round_update(
-                user=self.request.user, round=serializer.instance, criteria=criteria, **data
+                user=self.request.user,
+                round=serializer.instance,
+                criteria=criteria,
+                override_reason=reason,
+                **data,
             )
 
     @extend_schema(
@@ -142,29 +153,30 @@ class RoundViewSet(
         rnd = self.get_object()
         params = TransitionSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             rnd = services.round_transition(
                 user=request.user, round=rnd, status=params.validated_data["status"]
             )
         return Response(RoundSerializer(rnd, context=self.get_serializer_context()).data)
 
-    @extend_schema(summary="Add a reviewer to the round's pool (coordinators)", request=ReviewerAddSerializer)
-    @action(detail=True, methods=["post"])
-    def reviewers(self, request, *args, **kwargs):
-        rnd = self.get_object()
-        params = ReviewerAddSerializer(data=request.data)
+    @extend_schema(
+        summary="Preview automatic assignment, with suggested reviews per proposal (coordinators)",
+        description="Suggests r (reviews per proposal) and k (most proposals per reviewer) from the pool "
+        "and the submitted proposals so that every volunteer reads 2–3: r = floor(volunteers × 3 / "
+        "proposals), at least 2 and at most the pool; k = max(3, ceil(proposals × r / volunteers)). Then "
+        "runs automatic assignment without saving, with the round's r and k or those given, and reports "
+        "the fewest and most reviews per proposal and reads per reviewer; it takes as long as assigning "
+        "(benchmarks/conflicts_bench.py). Change the round's r and k (PATCH) to adopt them.",
+        parameters=[PreviewParamsSerializer],
+        responses=AssignmentPreviewSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path="assignment-preview", filter_backends=[])
+    def assignment_preview(self, request, *args, **kwargs):
+        rnd = self._managed_round()
+        params = PreviewParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        user = get_user_model().objects.filter(pk=params.validated_data["user"]).first()
-        if user is None or not can_view(user, self.network):
-            raise NotFound("No such user in this network.")
-        with service_errors():
-            reviewer = services.reviewer_add(
-                user=request.user,
-                round=rnd,
-                reviewer_user=user,
-                is_guardian=params.validated_data["is_guardian"],
-            )
-        return Response({"id": reviewer.pk, "user": user.pk, "is_guardian": reviewer.is_guardian}, status=201)
+        preview = selectors.round_assignment_preview(rnd, **params.validated_data)
+        return Response(AssignmentPreviewSerializer(preview.as_dict()).data)
 
     @extend_schema(
         summary="Assign reviewers automatically (coordinators)",
@@ -213,7 +225,7 @@ class RoundViewSet(
             raise serializers.ValidationError({"add": "Use reviewers and proposals of this round."})
         if len(remove) != len(wanted):
             raise serializers.ValidationError({"remove": "Use assignments of this round."})
-        with service_errors():
+        with service_errors(params):
             created = services.assignment_adjust(user=request.user, round=rnd, add=add, remove=remove)
         return Response(
             AssignmentAdjustResultSerializer(
@@ -223,9 +235,10 @@ class RoundViewSet(
 
     @extend_schema(
         summary="The ranking: mean, reviews, spread, adjusted score (coordinators)",
+        description="Every proposal of the round in rank order, in one list (a ranking is read whole).",
         responses=ProposalRankSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def ranking(self, request, *args, **kwargs):
         shown = selectors.round_ranking_for(user=request.user, rnd=self._managed_round())
         scored = [
@@ -284,7 +297,18 @@ class RoundViewSet(
         return rnd
 
 
+PROPOSAL_RULE_FIELDS = ["round", "title", "summary", "amount", "lead", "partners", "is_new_project"]
+
+
+def _eligibility_errors_documented(viewset):
+    """Submitting names each failed eligibility rule on the proposal field it is about."""
+    for field in PROPOSAL_RULE_FIELDS:
+        viewset = extend_validation_errors(["invalid"], field_name=field, actions=["submit"])(viewset)
+    return viewset
+
+
 @extend_schema(tags=["funds"])
+@_eligibility_errors_documented
 @extend_validation_errors(["invalid"], field_name="non_field_errors", actions=["create", "partial_update"])
 @extend_schema_view(
     list=extend_schema(
@@ -308,7 +332,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkS
         rnd = proposal.round if proposal else get_round(request.user, self.network, data.pop("round"))
         data.pop("round", None)
         partners = [*data.pop("partners", []), *data.pop("new_partners", [])]
-        with service_errors():
+        with service_errors(params):
             return services.proposal_save_draft(
                 user=request.user, round=rnd, proposal=proposal, partners=partners, **data
             )
@@ -333,7 +357,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkS
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, *args, **kwargs):
-        with service_errors():
+        with service_errors(ProposalWriteSerializer()):
             proposal = services.proposal_submit(user=request.user, proposal=self.get_object())
         return Response(self.get_serializer(proposal).data)
 
@@ -345,7 +369,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkS
         proposal = self.get_object()
         params = AmountSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             award = services.award_make(
                 user=request.user, proposal=proposal, amount=params.validated_data["amount"]
             )
@@ -359,7 +383,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkS
         proposal = self.get_object()
         params = ReasonSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             proposal = services.proposal_decline(
                 user=request.user, proposal=proposal, reason=params.validated_data["reason"]
             )
@@ -399,7 +423,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkSco
         assignment = self.get_object()
         params = ReviewSubmitSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             services.review_submit(user=request.user, assignment=assignment, **params.validated_data)
         assignment.refresh_from_db()
         return Response(self.get_serializer(assignment).data)
@@ -415,7 +439,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkSco
         assignment = self.get_object()
         params = ReasonSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             recused, replacement = services.review_recuse(
                 user=request.user, assignment=assignment, reason=params.validated_data["reason"]
             )
@@ -457,6 +481,6 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, NetworkScop
         award = self.get_object()
         params = GranteeReportSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             report = services.grantee_report_submit(user=request.user, award=award, **params.validated_data)
         return Response(GranteeReportSerializer(report).data, status=status.HTTP_201_CREATED)

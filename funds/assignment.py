@@ -19,6 +19,7 @@ cheapest such flow is taken. The costs are nested (proposal balance ≫ reviewer
 each larger than the most the next one down can add up to, so the priorities never trade off.
 """
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,28 @@ class Coverage:
             "min_load": min(loads, default=0),
             "max_load": max(loads, default=0),
         }
+
+
+# DESIGN.md: a volunteer reads 2–3 proposals. Suggestions aim at the top of that range, and never give a
+# proposal fewer than two reviews (one has no spread, and the leniency adjustment has nothing to weigh).
+READS_PER_VOLUNTEER = 3
+MIN_REVIEWS_PER_PROPOSAL = 2
+
+
+def suggest_reviews(*, volunteers: int, proposals: int) -> tuple[int, int]:
+    """(reviews per proposal r, most proposals per volunteer k) so that every volunteer reads 2–3.
+
+    r = floor(volunteers × 3 / proposals), at least 2 and at most the pool; then
+    k = max(3, ceil(proposals × r / volunteers)). The pool's total reading, proposals × r, is then at most
+    3 per volunteer and, when there are at least as many volunteers as proposals, more than 2 on average,
+    so the balanced assignment gives every volunteer 2 or 3. A pool too small for 2 reviews per proposal
+    at 3 each raises k instead: every proposal still gets its 2 reviews, volunteers read more.
+    """
+    if volunteers < 1 or proposals < 1:
+        return MIN_REVIEWS_PER_PROPOSAL, READS_PER_VOLUNTEER
+    r = min(volunteers, max(MIN_REVIEWS_PER_PROPOSAL, volunteers * READS_PER_VOLUNTEER // proposals))
+    k = max(READS_PER_VOLUNTEER, math.ceil(proposals * r / volunteers))
+    return r, k
 
 
 @dataclass

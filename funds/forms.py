@@ -8,7 +8,7 @@ from crispy_forms.layout import Layout
 from django import forms
 from django.utils.html import escape
 
-from funds.models import SUMMARY_MAX_CHARS, GranteeReport, Round
+from funds.models import FIELD_FIGURES, SUMMARY_MAX_CHARS, GranteeReport, Round
 from funds.selectors import round_rubric_locked_reason
 from funds.services import LOCKED_AFTER_OPEN, ROUND_FIELDS
 from networks.models import Member
@@ -32,7 +32,7 @@ class RoundForm(forms.ModelForm):
 
     class Meta:
         model = Round
-        fields = list(ROUND_FIELDS)
+        fields = [*ROUND_FIELDS, "override_reason"]
         widgets = {
             "opens_on": forms.DateInput(attrs={"type": "date"}),
             "closes_on": forms.DateInput(attrs={"type": "date"}),
@@ -40,6 +40,18 @@ class RoundForm(forms.ModelForm):
             "sharing_session_on": forms.DateInput(attrs={"type": "date"}),
             "focus": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for figure in FIELD_FIGURES:
+            field = self.fields[figure.field]
+            field.help_text = " ".join(filter(None, [str(field.help_text), f"Usually {figure.usual}."]))
+        reason = self.fields["override_reason"]
+        reason.widget = forms.Textarea(attrs={"rows": 2})
+        reason.help_text = (
+            "Only when a setting is outside the usual figures above: say why this round needs it. "
+            "It is shown on the round's page."
+        )
 
     def criteria_list(self) -> list[dict]:
         rows = []
@@ -230,6 +242,20 @@ class AssignmentAddForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reviewer"].queryset = round.reviewers.select_related("member", "user")
         self.fields["proposal"].queryset = round.proposals.filter(status="submitted")
+
+
+class ReviewLoadForm(forms.Form):
+    """Reviews per proposal (r) and most proposals per reviewer (k), to preview or to save on the round."""
+
+    reviews_per_proposal = forms.IntegerField(
+        min_value=1, max_value=1000, required=False, label="Reviews per proposal"
+    )
+    max_per_reviewer = forms.IntegerField(
+        min_value=1, max_value=1000, required=False, label="Most per reviewer"
+    )
+
+    def round_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v is not None}
 
 
 class SignUpForm(forms.Form):

@@ -4,6 +4,7 @@ Rules are in DESIGN.md ("Innovation funds: rules"); the writes that enforce them
 """
 
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -40,6 +41,33 @@ class Fund(models.Model):
         return self.name
 
 
+@dataclass(frozen=True)
+class FieldFigure:
+    """A setting's usual range in the field (DESIGN.md); outside it a coordinator must say why."""
+
+    field: str
+    low: Decimal | int | None
+    high: Decimal | int | None
+    setting: str  # the setting in words, with {value}
+    usual: str  # the usual range in words
+
+
+# DESIGN.md: rounds of $15k–50k, grants of $1.5k–8k, spent within ~6 months, by 3+ organisations.
+FIELD_FIGURES = (
+    FieldFigure("budget", Decimal("15000"), Decimal("50000"), "A budget of {value}", "15,000–50,000 a round"),
+    FieldFigure(
+        "grant_min", Decimal("1500"), Decimal("8000"), "A smallest grant of {value}", "grants of 1,500–8,000"
+    ),
+    FieldFigure(
+        "grant_max", Decimal("1500"), Decimal("8000"), "A largest grant of {value}", "grants of 1,500–8,000"
+    ),
+    FieldFigure("spend_window_months", None, 6, "A spend window of {value} months", "spent within 6 months"),
+    FieldFigure(
+        "min_partners", 3, None, "Asking for {value} partner organisations", "3 or more organisations"
+    ),
+)
+
+
 class Round(models.Model):
     """One call for proposals of a fund, with its budget, rules, rubric and reviewing setup."""
 
@@ -68,9 +96,9 @@ class Round(models.Model):
     focus = models.TextField(
         blank=True, validators=capped("Focus"), help_text="What this round wants to fund, in a few sentences."
     )
-    budget = models.DecimalField(**MONEY)
-    grant_min = models.DecimalField("smallest grant", **MONEY)
-    grant_max = models.DecimalField("largest grant", **MONEY)
+    budget = models.DecimalField(default=Decimal("30000"), **MONEY)
+    grant_min = models.DecimalField("smallest grant", default=Decimal("1500"), **MONEY)
+    grant_max = models.DecimalField("largest grant", default=Decimal("8000"), **MONEY)
     spend_window_months = models.PositiveSmallIntegerField(
         default=6, validators=[MinValueValidator(1)], help_text="Months a grantee has to spend the grant."
     )
@@ -88,6 +116,23 @@ class Round(models.Model):
         default=3, validators=[MinValueValidator(1)], help_text="Volunteer mode: most proposals per reviewer."
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Settings outside the field's usual figures (FIELD_FIGURES) are allowed with a reason, kept here.
+    override_reason = models.TextField(
+        "reason for going outside the usual figures",
+        blank=True,
+        validators=capped("Reason"),
+        help_text="Why this round differs.",
+    )
+    overridden_warnings = models.JSONField(default=list, blank=True, editable=False)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    overridden_at = models.DateTimeField(null=True, blank=True, editable=False)
     sharing_session_on = models.DateField("final sharing session", null=True, blank=True)
     # When the round moved to decided: its awards were woven into the network then, not when made.
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -145,6 +190,21 @@ class Round(models.Model):
             errors["closes_on"] = "The round cannot close before it opens."
         if errors:
             raise ValidationError(errors)
+
+    def field_warnings(self) -> dict[str, str]:
+        """Settings outside the field's usual figures, field → what is unusual (not errors: see services)."""
+        warnings = {}
+        for figure in FIELD_FIGURES:
+            value = getattr(self, figure.field)
+            if value is None:
+                continue
+            if (figure.low is not None and value < figure.low) or (
+                figure.high is not None and value > figure.high
+            ):
+                shown = f"{value:,.0f}" if isinstance(value, Decimal) else value
+                setting = figure.setting.format(value=shown)
+                warnings[figure.field] = f"{setting} is outside the field's usual figures ({figure.usual})."
+        return warnings
 
     def can_move_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, ())

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from funds import assignment as assigning
 from funds import ranking
 from funds.models import (
     Award,
@@ -111,51 +112,296 @@ def round_rubric_locked_reason(rnd: Round) -> str:
     return ""
 
 
-def round_conflicts(rnd: Round, *, proposals=None, reviewers=None) -> dict[tuple[int, int], str]:
-    """Conflicted (reviewer id, proposal id) pairs with the reason, for the round's submitted proposals."""
+@dataclass(frozen=True)
+class ConflictReason:
+    """Why a reviewer may not review a proposal: a code a client can match, and the words for people."""
+
+    code: str  # one of CONFLICT_CODES
+    detail: str
+
+
+# The conflict-of-interest rule (DESIGN.md, "Innovation funds: rules"), one code per way of being conflicted.
+CONFLICT_CODES = {
+    "is_lead": "leads it",
+    "is_applicant": "applied for it",
+    "in_organisation": "belongs to one of its organisations",
+    "tie_to_lead": "has a direct tie to its lead",
+    "tie_to_applicant": "has a direct tie to one of its applicants",
+    "tie_to_organisation": "has a direct tie to one of its organisations",
+}
+
+Conflicts = dict[tuple[int, int], tuple[ConflictReason, ...]]
+
+
+def conflict_text(reasons) -> str:
+    """The reasons of one conflicted pair in a sentence's words ("leads it; belongs to …")."""
+    return "; ".join(r.detail for r in reasons)
+
+
+def round_conflicts(rnd: Round, *, proposals=None, reviewers=None) -> Conflicts:
+    """Conflicted (reviewer id, proposal id) pairs with every reason that applies, for the given proposals
+    (default: the round's submitted ones) and reviewers (default: the pool).
+
+    A reviewer is conflicted when they lead the proposal or applied for it, belong to one of its
+    organisations (its partners and its lead's organisations), or have a current direct tie (any kind,
+    either direction, not ended) to its lead, an applicant or one of its organisations. A fixed number of
+    queries whatever the numbers of reviewers and proposals.
+    """
     if proposals is None:
         proposals = list(rnd.proposals.filter(status=Proposal.Status.SUBMITTED).select_related("lead"))
     if reviewers is None:
-        reviewers = list(rnd.reviewers.select_related("member"))
-    partner_orgs: dict[int, set[int]] = defaultdict(set)
-    for proposal_id, org_id in ProposalPartner.objects.filter(
-        proposal__in=proposals, organisation__isnull=False
-    ).values_list("proposal_id", "organisation_id"):
-        partner_orgs[proposal_id].add(org_id)
-    member_ids = {rv.member_id for rv in reviewers if rv.member_id}
-    affiliations: dict[int, set[int]] = defaultdict(set)
-    for person_id, org_id in Member.organisations.through.objects.filter(
-        from_member_id__in=member_ids
-    ).values_list("from_member_id", "to_member_id"):
-        affiliations[person_id].add(org_id)
+        reviewers = list(rnd.reviewers.all())
+    proposals, reviewers = list(proposals), list(reviewers)
+    if not proposals or not reviewers:
+        return {}
+    proposal_ids = [p.pk for p in proposals]
     lead_ids = {p.lead_id for p in proposals if p.lead_id}
-    ties = set()
+    applicant_user_ids = {p.submitted_by_id for p in proposals}
+
+    # Who and what each proposal involves: member id → its role in the proposal.
+    involved: dict[int, dict[int, str]] = defaultdict(dict)  # proposal id → {member id: role}
+    for p in proposals:
+        if p.lead_id:
+            involved[p.pk][p.lead_id] = "lead"
+    applicant_people: dict[int, list[int]] = defaultdict(list)  # user id → their people in the network
+    for member_id, user_id in Member.objects.filter(
+        network__funds=rnd.fund_id, user_id__in=applicant_user_ids
+    ).values_list("id", "user_id"):
+        applicant_people[user_id].append(member_id)
+    for p in proposals:
+        for member_id in applicant_people[p.submitted_by_id]:
+            involved[p.pk].setdefault(member_id, "applicant")
+    for proposal_id, org_id in ProposalPartner.objects.filter(
+        proposal_id__in=proposal_ids, organisation__isnull=False
+    ).values_list("proposal_id", "organisation_id"):
+        involved[proposal_id].setdefault(org_id, "partner")
+    lead_orgs: dict[int, set[int]] = defaultdict(set)
+    Affiliation = Member.organisations.through
+    for person_id, org_id in Affiliation.objects.filter(from_member_id__in=lead_ids).values_list(
+        "from_member_id", "to_member_id"
+    ):
+        lead_orgs[person_id].add(org_id)
+    for p in proposals:
+        for org_id in lead_orgs.get(p.lead_id, ()):
+            involved[p.pk].setdefault(org_id, "lead_organisation")
+    by_member: dict[int, list[tuple[int, str]]] = defaultdict(list)  # member id → [(proposal id, role)]
+    for proposal_id, members in involved.items():
+        for member_id, role in members.items():
+            by_member[member_id].append((proposal_id, role))
+
+    reviewer_members = {rv.member_id for rv in reviewers if rv.member_id}
+    affiliations: dict[int, set[int]] = defaultdict(set)
+    for person_id, org_id in Affiliation.objects.filter(from_member_id__in=reviewer_members).values_list(
+        "from_member_id", "to_member_id"
+    ):
+        affiliations[person_id].add(org_id)
+    today = timezone.localdate()
+    neighbours: dict[int, set[int]] = defaultdict(set)
     for a, b in (
-        Relationship.objects.active()
+        Relationship.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
         .filter(
-            Q(source_id__in=member_ids, target_id__in=lead_ids)
-            | Q(source_id__in=lead_ids, target_id__in=member_ids)
+            Q(source_id__in=reviewer_members, target_id__in=list(by_member))
+            | Q(source_id__in=list(by_member), target_id__in=reviewer_members)
         )
         .values_list("source_id", "target_id")
     ):
-        ties.add(frozenset((a, b)))
+        if a in reviewer_members:
+            neighbours[a].add(b)
+        if b in reviewer_members:
+            neighbours[b].add(a)
+    names, lead_users = {}, {}
+    for member_id, name, user_id in Member.objects.filter(pk__in=list(by_member)).values_list(
+        "id", "name", "user_id"
+    ):
+        names[member_id] = name
+        if member_id in lead_ids and user_id:
+            lead_users[member_id] = user_id
+    by_user: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for p in proposals:
+        by_user[p.submitted_by_id].append((p.pk, "applicant"))
+        if p.lead_id in lead_users:
+            by_user[lead_users[p.lead_id]].append((p.pk, "lead"))
 
-    conflicts: dict[tuple[int, int], str] = {}
-    for proposal in proposals:
-        lead_user = proposal.lead.user_id if proposal.lead_id else None
-        for rv in reviewers:
-            reason = ""
-            if rv.user_id in (proposal.submitted_by_id, lead_user) or (
-                rv.member_id and rv.member_id == proposal.lead_id
-            ):
-                reason = "is the applicant or the lead"
-            elif rv.member_id and affiliations[rv.member_id] & partner_orgs[proposal.pk]:
-                reason = "belongs to a partner organisation"
-            elif rv.member_id and proposal.lead_id and frozenset((rv.member_id, proposal.lead_id)) in ties:
-                reason = "has a direct tie to the lead"
-            if reason:
-                conflicts[(rv.pk, proposal.pk)] = reason
-    return conflicts
+    found: dict[tuple[int, int], dict[tuple[str, str], None]] = defaultdict(dict)
+
+    def note(rv_id: int, proposal_id: int, code: str, detail: str) -> None:
+        found[(rv_id, proposal_id)][(code, detail)] = None
+
+    for rv in reviewers:
+        for proposal_id, role in by_user.get(rv.user_id, ()):
+            note(rv.pk, proposal_id, f"is_{role}", CONFLICT_CODES[f"is_{role}"])
+        if not rv.member_id:
+            continue
+        for proposal_id, role in by_member.get(rv.member_id, ()):
+            if role in ("lead", "applicant"):
+                note(rv.pk, proposal_id, f"is_{role}", CONFLICT_CODES[f"is_{role}"])
+        for org_id in affiliations.get(rv.member_id, ()):
+            for proposal_id, role in by_member.get(org_id, ()):
+                if role in ("partner", "lead_organisation"):
+                    note(
+                        rv.pk, proposal_id, "in_organisation", f"belongs to {_org_words(names, org_id, role)}"
+                    )
+        for other in neighbours.get(rv.member_id, ()):
+            for proposal_id, role in by_member.get(other, ()):
+                name = names.get(other, "")
+                if role == "lead":
+                    note(rv.pk, proposal_id, "tie_to_lead", f"has a direct tie to its lead, {name}")
+                elif role == "applicant":
+                    note(rv.pk, proposal_id, "tie_to_applicant", f"has a direct tie to its applicant, {name}")
+                else:
+                    words = _org_words(names, other, role)
+                    note(rv.pk, proposal_id, "tie_to_organisation", f"has a direct tie to {words}")
+    order = list(CONFLICT_CODES)
+    return {
+        pair: tuple(
+            ConflictReason(code=code, detail=detail)
+            for code, detail in sorted(reasons, key=lambda cd: (order.index(cd[0]), cd[1]))
+        )
+        for pair, reasons in found.items()
+    }
+
+
+def _org_words(names: dict[int, str], org_id: int, role: str) -> str:
+    what = "a partner organisation" if role == "partner" else "its lead's organisation"
+    return f"{names.get(org_id, 'an organisation')} ({what})"
+
+
+@dataclass
+class PlannedAssignment:
+    """What automatic assignment would do now (see round_assignment_plan)."""
+
+    plan: assigning.Plan
+    conflicts: Conflicts
+    proposals: list[Proposal]
+    pool: list[Reviewer]
+    reviews_per_proposal: int
+    max_per_reviewer: int
+
+
+def round_assignment_plan(
+    rnd: Round, *, reviews_per_proposal: int | None = None, max_per_reviewer: int | None = None
+) -> PlannedAssignment:
+    """The assignments automatic assignment would add to the round's submitted proposals, keeping the
+    existing ones and never re-proposing a recusal, with the coverage that would result; writes nothing.
+    Volunteer mode uses the round's r and k unless others are given; guardian mode uses the guardians."""
+    proposals = list(rnd.proposals.filter(status=Proposal.Status.SUBMITTED).select_related("lead"))
+    pool = list(rnd.reviewers.select_related("member"))
+    if rnd.review_mode == Round.ReviewMode.GUARDIAN:
+        pool = [rv for rv in pool if rv.is_guardian]
+    conflicts = round_conflicts(rnd, proposals=proposals, reviewers=pool)
+    current = list(ReviewAssignment.objects.filter(proposal__in=proposals))
+    existing = [
+        (a.reviewer_id, a.proposal_id) for a in current if a.status != ReviewAssignment.Status.RECUSED
+    ]
+    excluded = [
+        (a.reviewer_id, a.proposal_id) for a in current if a.status == ReviewAssignment.Status.RECUSED
+    ]
+    proposal_ids = [p.pk for p in proposals]
+    r = reviews_per_proposal or rnd.reviews_per_proposal
+    k = max_per_reviewer or rnd.max_per_reviewer
+    if rnd.review_mode == Round.ReviewMode.GUARDIAN:
+        plan = assigning.assign_guardians(
+            proposals=proposal_ids,
+            guardians=[rv.pk for rv in pool],
+            conflicts=conflicts,
+            existing=existing,
+            excluded=excluded,
+        )
+    else:
+        plan = assigning.assign_volunteers(
+            proposals=proposal_ids,
+            reviewers={rv.pk: rv.community for rv in pool},
+            conflicts=conflicts,
+            r=r,
+            k=k,
+            existing=existing,
+            excluded=excluded,
+        )
+    return PlannedAssignment(
+        plan=plan,
+        conflicts=conflicts,
+        proposals=proposals,
+        pool=pool,
+        reviews_per_proposal=r,
+        max_per_reviewer=k,
+    )
+
+
+@dataclass
+class AssignmentPreview:
+    """Before assigning: the suggested r and k for the pool, and what assigning with r and k would give."""
+
+    volunteers: int
+    proposals: int
+    suggested_reviews_per_proposal: int
+    suggested_max_per_reviewer: int
+    reviews_per_proposal: int
+    max_per_reviewer: int
+    new_assignments: int
+    coverage: assigning.Coverage
+
+    def as_dict(self) -> dict:
+        per_proposal = list(self.coverage.reviews_per_proposal.values())
+        per_reviewer = list(self.coverage.load_per_reviewer.values())
+        return {
+            "volunteers": self.volunteers,
+            "proposals": self.proposals,
+            "suggested_reviews_per_proposal": self.suggested_reviews_per_proposal,
+            "suggested_max_per_reviewer": self.suggested_max_per_reviewer,
+            "reviews_per_proposal": self.reviews_per_proposal,
+            "max_per_reviewer": self.max_per_reviewer,
+            "new_assignments": self.new_assignments,
+            "reviews_per_proposal_min": min(per_proposal, default=0),
+            "reviews_per_proposal_max": max(per_proposal, default=0),
+            "reads_per_reviewer_min": min(per_reviewer, default=0),
+            "reads_per_reviewer_max": max(per_reviewer, default=0),
+            "reviewers_without_reading": sum(1 for n in per_reviewer if n == 0),
+            "proposals_short": len(self.coverage.short),
+            "conflicts_excluded": self.coverage.conflicts_excluded,
+        }
+
+
+def round_assignment_preview(
+    rnd: Round, *, reviews_per_proposal: int | None = None, max_per_reviewer: int | None = None
+) -> AssignmentPreview:
+    """The suggested reviews per proposal for the pool (assigning.suggest_reviews) and what automatic
+    assignment would give with r and k (given, else the round's): reviews per proposal and reads per
+    reviewer, existing assignments included."""
+    planned = round_assignment_plan(
+        rnd, reviews_per_proposal=reviews_per_proposal, max_per_reviewer=max_per_reviewer
+    )
+    pool, submitted = len(planned.pool), len(planned.proposals)
+    if rnd.review_mode == Round.ReviewMode.GUARDIAN:
+        suggested_r, suggested_k = pool, submitted  # every guardian reads every proposal
+    else:
+        suggested_r, suggested_k = assigning.suggest_reviews(volunteers=pool, proposals=submitted)
+    return AssignmentPreview(
+        volunteers=pool,
+        proposals=submitted,
+        suggested_reviews_per_proposal=suggested_r,
+        suggested_max_per_reviewer=suggested_k,
+        reviews_per_proposal=planned.reviews_per_proposal,
+        max_per_reviewer=planned.max_per_reviewer,
+        new_assignments=len(planned.plan.new_pairs),
+        coverage=planned.plan.coverage,
+    )
+
+
+def round_review_suggestion(rnd: Round) -> dict:
+    """The pool, the submitted proposals and the suggested r and k (assigning.suggest_reviews)."""
+    pool = rnd.reviewers.count()
+    submitted = rnd.proposals.filter(status=Proposal.Status.SUBMITTED).count()
+    r, k = assigning.suggest_reviews(volunteers=pool, proposals=submitted)
+    return {"volunteers": pool, "proposals": submitted, "reviews_per_proposal": r, "max_per_reviewer": k}
+
+
+def round_assignments(rnd: Round) -> QuerySet[ReviewAssignment]:
+    """Every assignment of the round, recused ones too, with reviewer and proposal."""
+    return (
+        ReviewAssignment.objects.filter(proposal__round=rnd)
+        .select_related("reviewer__user", "reviewer__member", "proposal")
+        .order_by("proposal__title", "proposal_id", "id")
+    )
 
 
 def _reviews_pending(*, user) -> QuerySet[ReviewAssignment]:

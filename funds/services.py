@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from funds import assignment as assigning
 from funds.models import (
+    FIELD_FIGURES,
     SUMMARY_MAX_CHARS,
     Award,
     DesignGroupMember,
@@ -38,14 +39,18 @@ from funds.models import (
 )
 from funds.permissions import can_manage, is_applicant
 from funds.selectors import (
+    Conflicts,
+    conflict_text,
     proposal_eligibility_problems,
+    round_assignment_plan,
     round_conflicts,
     round_provenance,
     round_rubric_locked_reason,
 )
 from networks.models import Member, Network, Role
 from networks.permissions import can_view
-from networks.services import active_tie_between, member_create, relationship_add, role_grant
+from networks.services import access_set, active_tie_between, member_create, relationship_add, role_grant
+from weaver.lib.enqueue import enqueue_on_commit
 
 COLLABORATION = "collaboration"
 # The fields a coordinator sets on a round, in form order (forms and serializers use this list too).
@@ -96,9 +101,49 @@ def fund_create(*, user, network: Network, name: str, description: str = "") -> 
     return fund
 
 
+def _check_field_figures(*, user, rnd: Round, changed: Iterable[str], override_reason: str) -> None:
+    """Settings outside the field's usual figures need a reason, recorded on the round (the caller saves).
+
+    Only settings changed now are checked against what was accepted before, so a round already overridden
+    can still move its dates; a round back within the figures forgets its override.
+    """
+    warnings = rnd.field_warnings()
+    reason = (override_reason or "").strip()
+    try:
+        Round._meta.get_field("override_reason").run_validators(reason)
+    except ValidationError as error:
+        raise ValidationError({"override_reason": error.messages}) from None
+    if not warnings:
+        rnd.override_reason, rnd.overridden_warnings, rnd.overridden_by, rnd.overridden_at = (
+            "",
+            [],
+            None,
+            None,
+        )
+        return
+    unaccepted = {f: w for f, w in warnings.items() if f in set(changed) and w not in rnd.overridden_warnings}
+    if unaccepted and not reason:
+        raise ValidationError(
+            {
+                **unaccepted,
+                "override_reason": "These settings are outside the field's usual figures: say why this round "
+                "needs them to go ahead.",
+            }
+        )
+    if unaccepted or (reason and reason != rnd.override_reason):
+        rnd.override_reason = reason or rnd.override_reason
+        rnd.overridden_warnings = list(warnings.values())
+        rnd.overridden_by, rnd.overridden_at = user, timezone.now()
+
+
 @transaction.atomic
-def round_create(*, user, fund: Fund, criteria: Iterable[Mapping] = (), **fields) -> Round:
-    """Create a round in draft, with its rubric (criteria: name, weight, description; may come later)."""
+def round_create(
+    *, user, fund: Fund, criteria: Iterable[Mapping] = (), override_reason: str = "", **fields
+) -> Round:
+    """Create a round in draft, with its rubric (criteria: name, weight, description; may come later).
+
+    Settings left out take the field's usual figures; settings outside them need `override_reason`.
+    """
     _require_manager(user, fund.network)
     unknown = set(fields) - set(ROUND_FIELDS)
     if unknown:
@@ -108,6 +153,9 @@ def round_create(*, user, fund: Fund, criteria: Iterable[Mapping] = (), **fields
             fields[key] = _money(fields[key], key)
     rnd = Round(fund=fund, **fields)
     rnd.full_clean(exclude=["fund"])
+    _check_field_figures(
+        user=user, rnd=rnd, changed=[f.field for f in FIELD_FIGURES], override_reason=override_reason
+    )
     rnd.save()
     criteria = list(criteria)
     if criteria:
@@ -116,10 +164,13 @@ def round_create(*, user, fund: Fund, criteria: Iterable[Mapping] = (), **fields
 
 
 @transaction.atomic
-def round_update(*, user, round: Round, criteria: Iterable[Mapping] | None = None, **fields) -> Round:
+def round_update(
+    *, user, round: Round, criteria: Iterable[Mapping] | None = None, override_reason: str = "", **fields
+) -> Round:
     """Change a round's settings and, when given, its rubric (rubric_set's rules).
 
-    Money, partner and review rules are fixed once the round has opened.
+    Money, partner and review rules are fixed once the round has opened. A setting changed to outside the
+    field's usual figures needs `override_reason`.
     """
     _require_manager(user, round.fund.network)
     rnd = Round.objects.select_for_update().get(pk=round.pk)
@@ -130,10 +181,17 @@ def round_update(*, user, round: Round, criteria: Iterable[Mapping] | None = Non
         locked = sorted(k for k in set(fields) & LOCKED_AFTER_OPEN if fields[k] != getattr(rnd, k))
         if locked:
             raise ValidationError({k: "This cannot change once the round has opened." for k in locked})
+    changed = []
     for key, value in fields.items():
-        setattr(rnd, key, _money(value, key) if key in ("budget", "grant_min", "grant_max") else value)
+        value = _money(value, key) if key in ("budget", "grant_min", "grant_max") else value
+        if value != getattr(rnd, key):
+            changed.append(key)
+        setattr(rnd, key, value)
     rnd.full_clean(exclude=["fund"])
+    _check_field_figures(user=user, rnd=rnd, changed=changed, override_reason=override_reason)
     rnd.save()
+    for key in ("override_reason", "overridden_warnings", "overridden_by", "overridden_at", *fields):
+        setattr(round, key, getattr(rnd, key))
     if criteria is not None:
         rubric_set(user=user, round=rnd, criteria=criteria)
     return rnd
@@ -181,13 +239,12 @@ def rubric_set(*, user, round: Round, criteria: Iterable[Mapping]) -> list[Rubri
     )
 
 
-def design_group_set(*, user, round: Round, members: Iterable[Member]) -> list[DesignGroupMember]:
-    """Replace the round's design group (people who shape the round and may not apply)."""
-    _require_manager(user, round.fund.network)
-    members = list(members)
+def _check_may_shape(round: Round, members: list[Member], *, field: str) -> None:
     for m in members:
         if m.network_id != round.fund.network_id:
-            raise ValidationError({"members": f"{m} is not a member of this network."})
+            raise ValidationError({field: f"{m} is not a member of this network."})
+        if m.kind != Member.Kind.PERSON:
+            raise ValidationError({field: f"{m} is an organisation: the design group is people."})
     # Someone who already applied cannot also shape the round that judges them.
     applied = round.proposals.exclude(status=Proposal.Status.WITHDRAWN)
     applicants = sorted(
@@ -195,13 +252,34 @@ def design_group_set(*, user, round: Round, members: Iterable[Member]) -> list[D
     )
     if applicants:
         raise ValidationError(
-            {"members": f"{', '.join(applicants)} applied to this round, so cannot be in its design group."}
+            {field: f"{', '.join(applicants)} applied to this round, so cannot be in its design group."}
         )
+
+
+def design_group_set(*, user, round: Round, members: Iterable[Member]) -> list[DesignGroupMember]:
+    """Replace the round's design group (people who shape the round and may not apply)."""
+    _require_manager(user, round.fund.network)
+    members = list(members)
+    _check_may_shape(round, members, field="members")
     with transaction.atomic():
         round.design_group.exclude(member__in=members).delete()
         for m in members:
             DesignGroupMember.objects.get_or_create(round=round, member=m)
     return list(round.design_group.select_related("member"))
+
+
+def design_group_add(*, user, round: Round, member: Member) -> DesignGroupMember:
+    """Put one person in the round's design group (design_group_set's rules); adding them twice is a no-op."""
+    _require_manager(user, round.fund.network)
+    _check_may_shape(round, [member], field="member")
+    entry, _ = DesignGroupMember.objects.get_or_create(round=round, member=member)
+    return entry
+
+
+def design_group_remove(*, user, entry: DesignGroupMember) -> None:
+    """Take one person out of the round's design group."""
+    _require_manager(user, entry.round.fund.network)
+    entry.delete()
 
 
 @transaction.atomic
@@ -426,18 +504,61 @@ def reviewer_add(
     return reviewer
 
 
+@transaction.atomic
+def reviewer_pool_add(
+    *, user, round: Round, member: Member, is_guardian: bool = False, grant_role: bool = False
+) -> Reviewer:
+    """Put a person of the network in the round's reviewer pool.
+
+    Their login needs a role in the network already, unless `grant_role`: then the reviewer role is added
+    to the roles they hold through networks.services.access_set (which makes and e-mails a login for a
+    person without one), by the same coordinator, in the same step.
+    """
+    network = round.fund.network
+    _require_manager(user, network)
+    if member.network_id != network.pk or member.kind != Member.Kind.PERSON or member.archived_at:
+        raise ValidationError({"member": "Pick a current person of this network."})
+    account = member.user
+    if not grant_role and (account is None or not network.roles.filter(user=account).exists()):
+        raise ValidationError(
+            {
+                "member": f"{member.name} holds no role in this network: give them the reviewer role "
+                "too (grant_role), or give them access first."
+            }
+        )
+    if grant_role:
+        current = set(network.roles.filter(user=account).values_list("role", flat=True)) if account else set()
+        account = access_set(
+            user=user, network=network, member=member, roles=current | {Role.REVIEWER}
+        ).account
+        member.refresh_from_db(fields=["user"])
+    return reviewer_add(user=user, round=round, reviewer_user=account, member=member, is_guardian=is_guardian)
+
+
+@transaction.atomic
+def reviewer_remove(*, user, reviewer: Reviewer) -> None:
+    """Take a reviewer out of the round's pool with their unwritten assignments; not once they have
+    written a review (the ranking rests on it). Their role in the network stays."""
+    _require_manager(user, reviewer.round.fund.network)
+    if reviewer.assignments.filter(status=ReviewAssignment.Status.SUBMITTED).exists():
+        raise ValidationError(
+            {"reviewer": f"{reviewer} has already written a review in this round, so stays in its pool."}
+        )
+    reviewer.delete()
+
+
 @dataclass
 class AssignmentResult:
     created: list[ReviewAssignment]
     coverage: assigning.Coverage
-    conflicts: dict[tuple[int, int], str]
+    conflicts: Conflicts
 
 
 def _notify_assigned(assignments: list[ReviewAssignment]) -> None:
     if assignments:
         from funds.tasks import send_assignment_emails
 
-        send_assignment_emails.delay_on_commit([a.pk for a in assignments])
+        enqueue_on_commit(send_assignment_emails, [a.pk for a in assignments])
 
 
 @transaction.atomic
@@ -447,37 +568,8 @@ def reviewers_assign(*, user, round: Round) -> AssignmentResult:
     rnd = Round.objects.select_for_update().get(pk=round.pk)
     if rnd.status not in (Round.Status.OPEN, Round.Status.REVIEW):
         raise ValidationError({"round": "Reviewers are assigned while the round is open or in review."})
-    proposals = list(rnd.proposals.filter(status=Proposal.Status.SUBMITTED).select_related("lead"))
-    pool = list(rnd.reviewers.select_related("member"))
-    if rnd.review_mode == Round.ReviewMode.GUARDIAN:
-        pool = [rv for rv in pool if rv.is_guardian]
-    conflicts = round_conflicts(rnd, proposals=proposals, reviewers=pool)
-    current = list(ReviewAssignment.objects.filter(proposal__in=proposals))
-    existing = [
-        (a.reviewer_id, a.proposal_id) for a in current if a.status != ReviewAssignment.Status.RECUSED
-    ]
-    excluded = [
-        (a.reviewer_id, a.proposal_id) for a in current if a.status == ReviewAssignment.Status.RECUSED
-    ]
-    proposal_ids = [p.pk for p in proposals]
-    if rnd.review_mode == Round.ReviewMode.GUARDIAN:
-        plan = assigning.assign_guardians(
-            proposals=proposal_ids,
-            guardians=[rv.pk for rv in pool],
-            conflicts=conflicts,
-            existing=existing,
-            excluded=excluded,
-        )
-    else:
-        plan = assigning.assign_volunteers(
-            proposals=proposal_ids,
-            reviewers={rv.pk: rv.community for rv in pool},
-            conflicts=conflicts,
-            r=rnd.reviews_per_proposal,
-            k=rnd.max_per_reviewer,
-            existing=existing,
-            excluded=excluded,
-        )
+    planned = round_assignment_plan(rnd)
+    plan, conflicts = planned.plan, planned.conflicts
     created = ReviewAssignment.objects.bulk_create(
         [ReviewAssignment(reviewer_id=rv, proposal_id=p) for rv, p in plan.new_pairs]
     )
@@ -514,7 +606,10 @@ def assignment_adjust(
     for rv, p in add:
         if (rv.pk, p.pk) in conflicts:
             raise ValidationError(
-                {"add": f"{rv} {conflicts[(rv.pk, p.pk)]} of “{p}”: a conflict of interest."}
+                {
+                    "add": f"{rv} cannot review “{p}”, a conflict of interest: "
+                    f"{conflict_text(conflicts[(rv.pk, p.pk)])}."
+                }
             )
     ReviewAssignment.objects.filter(pk__in=[a.pk for a in remove]).delete()
     created = []

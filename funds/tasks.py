@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from funds import emails, services
 from funds.models import ReviewAssignment, Round
+from weaver.lib.enqueue import enqueue_on_commit
 
 REMINDER_DAYS_BEFORE = 3
 
@@ -43,5 +44,5 @@ def review_reminders_due() -> int:
         review_deadline__lte=today + timedelta(days=REMINDER_DAYS_BEFORE),
     ).values_list("pk", flat=True)
     for round_id in due:
-        send_review_reminders.delay_on_commit(round_id)
+        enqueue_on_commit(send_review_reminders, round_id)
     return len(due)

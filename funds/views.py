@@ -29,6 +29,7 @@ from funds.forms import (
     ReportForm,
     ReviewerAddForm,
     ReviewForm,
+    ReviewLoadForm,
     RoundEditForm,
     RoundForm,
     SignUpForm,
@@ -142,6 +143,7 @@ def round_detail(request, slug, pk):
     can_manage = fund_permissions.can_manage(request.user, network)
     context = _context(request, network, round=rnd, can_manage=can_manage)
     if can_manage:
+        context["field_warnings"] = rnd.field_warnings()
         proposals = rnd.proposals.select_related("lead").prefetch_related("partners__organisation")
         context.update(
             proposals=proposals,
@@ -232,6 +234,21 @@ def round_assignments(request, slug, pk):
     """Who reviews what, the coverage report, and the button that assigns automatically."""
     network = _manager(request, slug)
     rnd = fund_permissions.get_round(request.user, network, pk)
+    preview_form = ReviewLoadForm(request.POST if "set_reviews" in request.POST else request.GET or None)
+    if request.method == "POST" and "set_reviews" in request.POST:
+        try:
+            if not preview_form.is_valid():
+                raise ValidationError("Give whole numbers from 1 to 1,000.")
+            services.round_update(user=request.user, round=rnd, **preview_form.round_fields())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"Each proposal now gets {rnd.reviews_per_proposal} reviews, and no reviewer more than "
+                f"{rnd.max_per_reviewer} proposals.",
+            )
+        return redirect(_round_url(rnd, "funds:round-assignments"))
     if request.method == "POST":
         try:
             result = services.reviewers_assign(user=request.user, round=rnd)
@@ -240,6 +257,10 @@ def round_assignments(request, slug, pk):
         else:
             messages.success(request, f"{len(result.created)} new assignments; reviewers were e-mailed.")
         return redirect(_round_url(rnd, "funds:round-assignments"))
+    # The preview runs the whole assignment without saving (seconds on a big round): only when asked.
+    preview = None
+    if "preview" in request.GET and preview_form.is_valid():
+        preview = selectors.round_assignment_preview(rnd, **preview_form.round_fields()).as_dict()
     proposals = list(rnd.proposals.filter(status=Proposal.Status.SUBMITTED).select_related("lead"))
     pool = list(selectors.reviewer_pool(rnd))
     assignments = list(
@@ -262,7 +283,11 @@ def round_assignments(request, slug, pk):
     by_proposal: dict[int, list] = {p.pk: [] for p in proposals}
     for a in assignments:
         by_proposal.setdefault(a.proposal_id, []).append(a)
-    rows = [(p, by_proposal[p.pk], coverage.reviews_per_proposal[p.pk]) for p in proposals]
+    names = {r.pk: r for r in pool}
+    conflicted: dict[int, list] = {p.pk: [] for p in proposals}
+    for (reviewer_id, proposal_id), reasons in sorted(conflicts.items()):
+        conflicted[proposal_id].append((names[reviewer_id], selectors.conflict_text(reasons)))
+    rows = [(p, by_proposal[p.pk], coverage.reviews_per_proposal[p.pk], conflicted[p.pk]) for p in proposals]
     loads = [(r, coverage.load_per_reviewer[r.pk]) for r in pool]
     context = _context(
         request,
@@ -272,6 +297,8 @@ def round_assignments(request, slug, pk):
         loads=loads,
         coverage=coverage,
         add_form=AssignmentAddForm(round=rnd),
+        preview=preview,
+        suggestion=selectors.round_review_suggestion(rnd),
         can_adjust=rnd.status in (Round.Status.OPEN, Round.Status.REVIEW),
     )
     return render(request, "funds/round_assignments.html", context)

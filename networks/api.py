@@ -7,6 +7,7 @@ Request bodies are JSON only: DRF's form parsers quietly read a garbled body as 
 """
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -129,19 +130,22 @@ class NetworkViewSet(
         return NetworkCreateSerializer if self.action == "create" else NetworkSerializer
 
     def perform_create(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.network_create(user=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
         network = serializer.instance
         data = serializer.validated_data
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.network_update(
                 user=self.request.user,
                 network=network,
                 name=data.get("name", network.name),
                 purpose=data.get("purpose", network.purpose),
             )
+
+
+METRICS_PENDING_HEADER = "Weaver-Metrics-Pending"
 
 
 @extend_schema(parameters=[NETWORK_SLUG])
@@ -169,6 +173,20 @@ class NetworkScopedViewSet(viewsets.GenericViewSet):
         if not self.is_schema_view:
             context["network"] = self.network
         return context
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method not in SAFE_METHODS and response.status_code < 300 and "network" in self.__dict__:
+            # The write is saved; its metrics are recomputed in the background (even if the broker was
+            # down a moment: the snapshot row waits for it). Tell the client where to follow that.
+            pending = selectors.snapshot_pending(network=self.network)
+            if pending is not None:
+                response[METRICS_PENDING_HEADER] = request.build_absolute_uri(
+                    reverse(
+                        "api-snapshot-detail", kwargs={"network_slug": self.network.slug, "pk": pending.pk}
+                    )
+                )
+        return response
 
     def get_object(self):
         # Detail lookups ignore list filters: a stray ?member=x must not turn a retrieve into a 400.
@@ -212,7 +230,7 @@ class MemberViewSet(
         return Member.objects.filter(network=self.network).prefetch_related("tags", "organisations")
 
     def perform_create(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.member_create(
                 user=self.request.user, network=self.network, **serializer.validated_data
             )
@@ -221,7 +239,7 @@ class MemberViewSet(
         fields = dict(serializer.validated_data)
         tags = fields.pop("tags", None)
         organisations = fields.pop("organisations", None)
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.member_update(
                 user=self.request.user,
                 member=serializer.instance,
@@ -318,13 +336,13 @@ class RelationshipViewSet(
         return Relationship.objects.filter(network=self.network).select_related("source", "target")
 
     def perform_create(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.relationship_add(
                 user=self.request.user, network=self.network, **serializer.validated_data
             )
 
     def perform_update(self, serializer):
-        with service_errors():
+        with service_errors(serializer):
             serializer.instance = services.relationship_update(
                 user=self.request.user, relationship=serializer.instance, **serializer.validated_data
             )
@@ -340,7 +358,7 @@ class RelationshipViewSet(
         relationship = self.get_object()
         params = RelationshipEndSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             relationship = services.relationship_end(
                 user=request.user, relationship=relationship, ended_on=params.validated_data.get("ended_on")
             )
@@ -400,7 +418,7 @@ class AccessViewSet(NetworkScopedViewSet):
     def create(self, request, *args, **kwargs):
         params = AccessSetSerializer(data=request.data, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
-        with service_errors():
+        with service_errors(params):
             change = services.access_set(user=request.user, network=self.network, **params.validated_data)
         result = {
             "account": selectors.network_account(network=self.network, user_id=change.account.pk),
@@ -412,6 +430,6 @@ class AccessViewSet(NetworkScopedViewSet):
 
     def destroy(self, request, *args, **kwargs):
         account = self.get_object()
-        with service_errors():
+        with service_errors(fields=["roles"]):
             services.access_revoke(user=request.user, network=self.network, account=account.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

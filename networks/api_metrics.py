@@ -42,8 +42,8 @@ from networks.serializers_metrics import (
     SuggestionQuerySerializer,
     SuggestionSerializer,
 )
-from networks.snapshots import snapshot_request, snapshot_resume
-from weaver.lib.api import service_errors
+from networks.snapshots import snapshot_request, snapshot_resume, snapshot_worker_lost
+from weaver.lib.api import NoBodySerializer, service_errors
 
 NO_SNAPSHOT = (
     "This network's metrics have not been computed yet. "
@@ -137,15 +137,23 @@ SUMMARY_COLUMNS = [
     "started_at",
     "finished_at",
     "figures",
+    "heartbeat_at",
 ]
+
+WORKER_LOST_STAGE = "worker lost, retrying"
 
 
 def _summary(row: dict, request, network: Network) -> dict:
     """A snapshot row (from .values(*SUMMARY_COLUMNS)) as SnapshotSerializer's shape."""
     done = row["status"] == Snapshot.Status.DONE
     figures = row.pop("figures")
+    lost = snapshot_worker_lost(
+        network_id=network.pk, status=row["status"], heartbeat_at=row.pop("heartbeat_at")
+    )
     return {
         **row,
+        "worker_lost": lost,
+        "stage": WORKER_LOST_STAGE if lost else row["stage"],
         "url": _snapshot_url(request, network, row["id"]),
         "figures": {name: figures.get(name) for name in KEY_FIGURES} if done else None,
     }
@@ -157,6 +165,9 @@ class MetricsViewSet(SnapshotReadingViewSet):
 
     filter_backends: list = []
     cached_as = "metrics"
+
+    def get_serializer_class(self):
+        return MetricsSerializer if self.action == "summary" else NoBodySerializer
 
     @extend_schema(
         summary="The network's latest metrics",
@@ -344,7 +355,7 @@ class SuggestionViewSet(SnapshotReadingViewSet):
         params = self.get_serializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        with service_errors():
+        with service_errors(params):
             tie = services.suggestion_accept(
                 user=request.user,
                 network=self.network,
@@ -361,7 +372,7 @@ class SuggestionViewSet(SnapshotReadingViewSet):
         params = self.get_serializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        with service_errors():
+        with service_errors(params):
             decision = services.suggestion_dismiss(
                 user=request.user,
                 network=self.network,

@@ -314,6 +314,11 @@ class Snapshot(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="While running: touched every few seconds by the worker computing it.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     method = models.JSONField(default=dict, blank=True, help_text="Exact or sampled betweenness, k, seed.")

@@ -186,6 +186,16 @@ def snapshot_reader(
     )
 
 
+def snapshot_pending(*, network: Network) -> Snapshot | None:
+    """The queued or running snapshot, if any, without its large columns."""
+    return (
+        Snapshot.objects.filter(network=network, status__in=[Snapshot.Status.QUEUED, Snapshot.Status.RUNNING])
+        .defer(*SNAPSHOT_LARGE_FIELDS)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def snapshot_pending_and_finished(*, network: Network) -> tuple[Snapshot | None, Snapshot | None]:
     """In one query, for progress bars: the queued or running snapshot, and the latest done or failed one."""
     finished = Snapshot.objects.filter(

@@ -10,9 +10,10 @@ from rest_framework import serializers
 
 from networks.models import Member, Network, Relationship, Role
 from networks.permissions import roles_of
+from weaver.lib.api import StrictModelSerializer, StrictSerializer
 
 
-class NetworkSerializer(serializers.ModelSerializer):
+class NetworkSerializer(StrictModelSerializer):
     roles = serializers.SerializerMethodField(help_text="Your roles in this network.")
 
     class Meta:
@@ -80,7 +81,7 @@ class NetworkOrganisationField(serializers.PrimaryKeyRelatedField):
         return _network_members(self.context).filter(kind=Member.Kind.ORGANISATION)
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(StrictModelSerializer):
     tags = TagListField(required=False, help_text="Tag names; replaced as a whole when sent.")
     organisations = NetworkOrganisationField(
         many=True,
@@ -114,7 +115,7 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = ["archived_at", "created_at", "updated_at"]
 
 
-class RelationshipSerializer(serializers.ModelSerializer):
+class RelationshipSerializer(StrictModelSerializer):
     source = NetworkMemberField(help_text="Id of the member the tie starts from.")
     target = NetworkMemberField(help_text="Id of the member the tie goes to.")
     source_name = serializers.CharField(source="source.name", read_only=True)
@@ -166,11 +167,11 @@ class RelationshipUpdateSerializer(RelationshipSerializer):
         ]
 
 
-class RelationshipEndSerializer(serializers.Serializer):
+class RelationshipEndSerializer(StrictSerializer):
     ended_on = serializers.DateField(required=False, help_text="Defaults to today.")
 
 
-class AccountSerializer(serializers.Serializer):
+class AccountSerializer(StrictSerializer):
     """A login holding roles in the network (networks.selectors.Account)."""
 
     id = serializers.IntegerField(
@@ -190,7 +191,7 @@ class AccountSerializer(serializers.Serializer):
     )
 
 
-class AccessSetSerializer(serializers.Serializer):
+class AccessSetSerializer(StrictSerializer):
     member = NetworkMemberField(
         help_text="Id of a current person of the network with an e-mail address: their login (made if "
         "new, and invited by e-mail) gets exactly these roles."
@@ -201,7 +202,7 @@ class AccessSetSerializer(serializers.Serializer):
     )
 
 
-class AccessChangeSerializer(serializers.Serializer):
+class AccessChangeSerializer(StrictSerializer):
     account = AccountSerializer(help_text="The login as it is now.")
     created = serializers.BooleanField(
         help_text="True when the login was made now: an e-mail with a link to choose a password is sent."

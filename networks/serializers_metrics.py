@@ -16,6 +16,7 @@ from rest_framework import serializers
 from networks import metrics
 from networks.models import Member, MemberMetric, MemberViewMetric, Snapshot
 from networks.serializers import NetworkMemberField
+from weaver.lib.api import StrictSerializer
 
 TIMINGS_HELP = (
     "Seconds per stage (read, each stage of the all-members view, all_view, people_view, "
@@ -35,7 +36,7 @@ ROLE_CHOICES = [(role, role.replace("_", " ")) for role in metrics.ROLES]
 PG_INT_MIN, PG_INT_MAX = -(2**31), 2**31 - 1
 
 
-class NetworkFiguresSerializer(serializers.Serializer):
+class NetworkFiguresSerializer(StrictSerializer):
     """The per-network figures of one view (all members, people only, organisations only)."""
 
     members = serializers.IntegerField()
@@ -66,7 +67,7 @@ class NetworkFiguresSerializer(serializers.Serializer):
     brokers = serializers.IntegerField()
 
 
-class KeyFiguresSerializer(serializers.Serializer):
+class KeyFiguresSerializer(StrictSerializer):
     """The figures a history chart plots."""
 
     members = serializers.IntegerField()
@@ -81,7 +82,7 @@ class KeyFiguresSerializer(serializers.Serializer):
 KEY_FIGURES = list(KeyFiguresSerializer().fields)
 
 
-class SnapshotMethodSerializer(serializers.Serializer):
+class SnapshotMethodSerializer(StrictSerializer):
     betweenness = serializers.CharField(help_text='"exact" or "sampled".')
     k = serializers.IntegerField(allow_null=True, help_text="Pivots sampled; null when exact.")
     seed = serializers.IntegerField()
@@ -103,14 +104,14 @@ class ViewFiguresSerializer(NetworkFiguresSerializer):
     )
 
 
-class ViewsFiguresSerializer(serializers.Serializer):
+class ViewsFiguresSerializer(StrictSerializer):
     people = ViewFiguresSerializer(help_text="People only, with the ties between them.")
     organisations = ViewFiguresSerializer(
         help_text="Organisations only: their ties plus people's ties projected onto their organisations."
     )
 
 
-class MetricsSerializer(serializers.Serializer):
+class MetricsSerializer(StrictSerializer):
     snapshot = serializers.IntegerField(help_text="Id of the snapshot these figures come from.")
     finished_at = serializers.DateTimeField()
     method = SnapshotMethodSerializer()
@@ -119,7 +120,7 @@ class MetricsSerializer(serializers.Serializer):
     views = ViewsFiguresSerializer()
 
 
-class MemberMetricSerializer(serializers.Serializer):
+class MemberMetricSerializer(StrictSerializer):
     member = serializers.IntegerField(help_text="The member's id.")
     label = serializers.CharField()
     email = serializers.CharField(allow_blank=True)
@@ -223,7 +224,7 @@ class MemberViewMetricFilter(MemberMetricFilter):
         model = MemberViewMetric
 
 
-class SuggestionSerializer(serializers.Serializer):
+class SuggestionSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=SUGGESTION_KINDS)
     a = serializers.IntegerField(help_text="Member id (the smaller of the two).")
     b = serializers.IntegerField(help_text="Member id.")
@@ -242,6 +243,8 @@ class SuggestionSerializer(serializers.Serializer):
 
 
 class SuggestionQuerySerializer(serializers.Serializer):
+    """Query parameters (not a body): the page's own parameters are not its fields."""
+
     kind = serializers.ChoiceField(choices=SUGGESTION_KINDS, required=False)
     member = serializers.IntegerField(required=False, help_text="Only suggestions involving this member.")
 
@@ -251,7 +254,7 @@ class MemberIdField(NetworkMemberField):
     """A member id of the request's network (typed for the schema, which has no model to look at)."""
 
 
-class SuggestionAnswerSerializer(serializers.Serializer):
+class SuggestionAnswerSerializer(StrictSerializer):
     a = MemberIdField(help_text="Id of one member of the pair.")
     b = MemberIdField(help_text="Id of the other member.")
     kind = serializers.ChoiceField(choices=SUGGESTION_KINDS, default="introduce")
@@ -266,7 +269,7 @@ class SuggestionAcceptSerializer(SuggestionAnswerSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class SuggestionDecisionSerializer(serializers.Serializer):
+class SuggestionDecisionSerializer(StrictSerializer):
     a = serializers.IntegerField(source="member_a_id")
     b = serializers.IntegerField(source="member_b_id")
     kind = serializers.CharField()
@@ -277,14 +280,17 @@ class SuggestionDecisionSerializer(serializers.Serializer):
     )
 
 
-class SnapshotSerializer(serializers.Serializer):
+class SnapshotSerializer(StrictSerializer):
     """A snapshot in the history: where it stands, and its key figures once done."""
 
     id = serializers.IntegerField()
     url = serializers.URLField(help_text="Poll this address to follow the computation.")
     status = serializers.ChoiceField(choices=Snapshot.Status.choices)
     progress = serializers.IntegerField(help_text="0–100.")
-    stage = serializers.CharField(allow_blank=True)
+    stage = serializers.CharField(allow_blank=True, help_text="What it is doing; “worker lost, retrying”.")
+    worker_lost = serializers.BooleanField(
+        help_text="Running, but the worker computing it stopped answering: it is being sent to another."
+    )
     trigger = serializers.ChoiceField(choices=Snapshot.Trigger.choices)
     error = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
@@ -293,19 +299,19 @@ class SnapshotSerializer(serializers.Serializer):
     figures = KeyFiguresSerializer(allow_null=True, help_text="Null until done.")
 
 
-class BridgeSerializer(serializers.Serializer):
+class BridgeSerializer(StrictSerializer):
     a = serializers.IntegerField()
     b = serializers.IntegerField()
     a_label = serializers.CharField()
     b_label = serializers.CharField()
 
 
-class LabelledMemberSerializer(serializers.Serializer):
+class LabelledMemberSerializer(StrictSerializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
 
 
-class CommunitySerializer(serializers.Serializer):
+class CommunitySerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField(allow_blank=True)
     size = serializers.IntegerField()
@@ -326,7 +332,7 @@ class SnapshotDetailSerializer(SnapshotSerializer):
     suggestions = SuggestionSerializer(many=True)
 
 
-class GraphNodeSerializer(serializers.Serializer):
+class GraphNodeSerializer(StrictSerializer):
     """A node of graph.json; metric attributes are absent when there is no snapshot or no value."""
 
     id = serializers.IntegerField()
@@ -351,18 +357,18 @@ class GraphNodeSerializer(serializers.Serializer):
     y = serializers.FloatField(required=False)
 
 
-class GraphLinkSerializer(serializers.Serializer):
+class GraphLinkSerializer(StrictSerializer):
     source = serializers.IntegerField()
     target = serializers.IntegerField()
     weight = serializers.IntegerField(help_text="The strongest tie between the two, 1–5.")
 
 
-class GraphAttributesSerializer(serializers.Serializer):
+class GraphAttributesSerializer(StrictSerializer):
     name = serializers.CharField()
     snapshot = serializers.IntegerField(required=False, help_text="Snapshot the metrics come from.")
 
 
-class NodeLinkSerializer(serializers.Serializer):
+class NodeLinkSerializer(StrictSerializer):
     """networkx node-link data (`nx.node_link_graph(data, edges="links")` reads it back)."""
 
     directed = serializers.BooleanField()

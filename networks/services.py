@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from networks import emails
 from networks.importing.reading import LIST_SEPARATOR
 from networks.models import Member, Network, NetworkRole, Relationship, Role, SuggestionDecision, Tag
+from weaver.lib.enqueue import enqueue_on_commit
 
 UNSET = object()
 
@@ -49,6 +50,26 @@ def network_create(*, user, name: str, slug: str, purpose: str) -> Network:
     if user is not None and user.is_authenticated:
         NetworkRole.objects.create(network=network, user=user, role=Role.COORDINATOR)
     return network
+
+
+@transaction.atomic
+def network_get_or_create(*, user, slug: str, name: str, purpose: str) -> tuple[Network, bool]:
+    """The network with this slug, created (its creator its first coordinator) if new; safe under races."""
+    network = Network.objects.filter(slug=slug).first()
+    if network is not None:
+        return network, False
+    network = Network(name=name, slug=slug, purpose=purpose)
+    # The unique slug is checked by the insert itself: a look-up first would race with other creators.
+    network.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            network.save()
+    except IntegrityError:
+        # A concurrent creator inserted it first; its commit made the row visible to this statement.
+        return Network.objects.get(slug=slug), False
+    if user is not None and user.is_authenticated:
+        NetworkRole.objects.create(network=network, user=user, role=Role.COORDINATOR)
+    return network, True
 
 
 def role_grant(*, network: Network, user, role: str) -> NetworkRole:
@@ -520,7 +541,7 @@ def access_set(*, user, network: Network, member: Member, roles: Iterable[str]) 
     if added and not current:
         from networks.tasks import send_access_invitation
 
-        send_access_invitation.delay_on_commit(account.pk, network.pk, getattr(user, "pk", None))
+        enqueue_on_commit(send_access_invitation, account.pk, network.pk, getattr(user, "pk", None))
     return AccessChange(account=account, created=created, added=added, removed=removed)
 
 

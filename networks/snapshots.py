@@ -8,13 +8,16 @@ Reliability rules, in one place:
   server if the worker dies, so a redelivered task can take over at once;
 - a run finishes once: member rows and the "done" update are written in one transaction, guarded
   on the status, so re-deliveries find it done and return;
-- a periodic reconciler re-enqueues snapshots left queued or running by a lost task.
+- a running computation touches its row's heartbeat every few seconds (a thread); a periodic
+  reconciler re-enqueues snapshots left queued, or running with a silent heartbeat and no session
+  holding the network's lock (the worker is gone), or running past the task's hard time limit.
 """
 
 import csv
 import io
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -23,6 +26,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, F, TextField
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from networks import metrics
@@ -36,6 +40,7 @@ from networks.models import (
     SuggestionDecision,
 )
 from networks.selectors import network_graph_rows
+from weaver.lib.enqueue import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +58,7 @@ class NetworkBusy(Exception):
 def _enqueue(snapshot_id: int, countdown: float = 0) -> None:
     from networks.tasks import compute_snapshot
 
-    compute_snapshot.apply_async_on_commit((snapshot_id,), countdown=countdown)
+    enqueue_on_commit(compute_snapshot, snapshot_id, countdown=countdown)
 
 
 def _in_process() -> bool:
@@ -151,11 +156,66 @@ def _network_lock(network_id: int):
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, network_id])
 
 
+def _network_locked(network_id: int) -> bool:
+    """Whether some session holds the network's computation lock: a live worker computing it."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
+            " AND l.classid = %s AND l.objid = %s AND l.objsubid = 2)",
+            [LOCK_NAMESPACE, network_id],
+        )
+        return cursor.fetchone()[0]
+
+
+@contextmanager
+def _heartbeat(snapshot_id: int):
+    """Touch the running snapshot's heartbeat_at every WEAVER_SNAPSHOT_HEARTBEAT_SECONDS while the block runs.
+
+    A thread, because a single stage (igraph's betweenness on a large network) runs for minutes without
+    a progress callback. igraph holds the GIL while it computes, which can delay a beat: so the
+    reconciler also asks PostgreSQL whether the network's lock is still held before calling a worker lost.
+    """
+    stop = threading.Event()
+    interval = settings.WEAVER_SNAPSHOT_HEARTBEAT_SECONDS
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    Snapshot.objects.filter(pk=snapshot_id, status=Snapshot.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except Exception:  # a missed beat is harmless; the next one may get through
+                    log.warning("snapshot %s: heartbeat not written", snapshot_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"snapshot-{snapshot_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=interval + 5)
+
+
+def snapshot_worker_lost(*, network_id: int, status: str, heartbeat_at) -> bool:
+    """Running, but its worker is gone: silent for WEAVER_SNAPSHOT_WORKER_LOST_SECONDS and no lock held."""
+    if status != Snapshot.Status.RUNNING or heartbeat_at is None:
+        return False
+    silent_since = timezone.now() - timedelta(seconds=settings.WEAVER_SNAPSHOT_WORKER_LOST_SECONDS)
+    return heartbeat_at < silent_since and not _network_locked(network_id)
+
+
 def _progress_writer(snapshot_id: int) -> Callable[[int, str], None]:
     def write(percent: int, stage: str) -> None:
         # A running snapshot stays below 100: 100 means done (rows written).
+        now = timezone.now()
         Snapshot.objects.filter(pk=snapshot_id, status=Snapshot.Status.RUNNING).update(
-            progress=max(0, min(99, int(percent))), stage=stage[:60], updated_at=timezone.now()
+            progress=max(0, min(99, int(percent))), stage=stage[:60], updated_at=now, heartbeat_at=now
         )
 
     return write
@@ -172,6 +232,7 @@ def snapshot_compute(*, snapshot_id: int) -> Snapshot | None:
         ).update(
             status=Snapshot.Status.RUNNING,
             started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
             attempts=F("attempts") + 1,
             progress=0,
             stage="reading the network",
@@ -179,7 +240,8 @@ def snapshot_compute(*, snapshot_id: int) -> Snapshot | None:
         if not claimed:
             return Snapshot.objects.get(pk=snapshot_id)
         try:
-            _compute_and_store(snapshot)
+            with _heartbeat(snapshot_id):
+                _compute_and_store(snapshot)
         except Exception as exc:
             log.exception("snapshot %s failed", snapshot_id)
             snapshot_fail(snapshot_id=snapshot_id, error=f"{type(exc).__name__}: {exc}")
@@ -336,15 +398,27 @@ def snapshot_fail(*, snapshot_id: int, error: str) -> None:
 
 
 def snapshots_reconcile(*, stale_after: timedelta | None = None) -> list[int]:
-    """Re-enqueue snapshots whose task was lost (queued too long, or running with no progress)."""
+    """Re-enqueue snapshots whose task was lost: queued too long, or running with its worker gone.
+
+    A running one is taken for lost when its heartbeat is silent and no session holds its network's lock
+    (PostgreSQL drops a dead worker's session and its lock), or, whatever the lock says, when it has run
+    past the task's hard time limit (a machine that vanished without closing its connections).
+    """
     now = timezone.now()
     if stale_after is None:
         stale_after = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    stuck = Snapshot.objects.filter(
+    lost_after = timedelta(seconds=settings.WEAVER_SNAPSHOT_WORKER_LOST_SECONDS)
+    queued = Snapshot.objects.filter(
         status=Snapshot.Status.QUEUED, not_before__lt=now - min(stale_after, OVERDUE)
-    ) | Snapshot.objects.filter(status=Snapshot.Status.RUNNING, updated_at__lt=now - stale_after)
+    )
+    silent = (
+        Snapshot.objects.filter(status=Snapshot.Status.RUNNING)
+        .annotate(last_beat=Coalesce("heartbeat_at", "updated_at"))
+        .filter(last_beat__lt=now - min(stale_after, lost_after))
+    )
+    lost = [s for s in silent if s.last_beat < now - stale_after or not _network_locked(s.network_id)]
     requeued = []
-    for snapshot in stuck.order_by("id"):
+    for snapshot in sorted([*queued, *lost], key=lambda s: s.pk):
         if snapshot.attempts >= MAX_ATTEMPTS:
             Snapshot.objects.filter(pk=snapshot.pk, status=snapshot.status).update(
                 status=Snapshot.Status.FAILED,

@@ -33,7 +33,7 @@ from networks.models import (
     Tag,
 )
 from networks.selectors import snapshot_current
-from networks.snapshots import snapshot_request, snapshot_resume
+from networks.snapshots import snapshot_request, snapshot_resume, snapshot_worker_lost
 
 TOP_ON_DASHBOARD = 10
 SUGGESTIONS_PAGE_SIZE = 25
@@ -210,6 +210,10 @@ def _progress_context(network: Network, *, watching: bool) -> dict:
         "waiting_for_debounce": pending is not None
         and pending.status == Snapshot.Status.QUEUED
         and pending.not_before > timezone.now(),
+        "worker_lost": pending is not None
+        and snapshot_worker_lost(
+            network_id=network.pk, status=pending.status, heartbeat_at=pending.heartbeat_at
+        ),
         "just_finished": latest_finished if watching and pending is None else None,
         "failed": failed,
         "failed_words": _plain_error(failed.error) if failed else None,

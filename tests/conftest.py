@@ -90,6 +90,29 @@ def real_broker(_celery_eager_by_default):
     yield app
 
 
+@pytest.fixture
+def broker_down(real_broker):
+    """Tasks are sent to a broker that does not answer (a closed port): every send fails."""
+    from tests.brokers import broker_at, free_port
+
+    with broker_at(f"redis://127.0.0.1:{free_port()}/0"):
+        yield
+
+
+@pytest.fixture
+def private_redis(real_broker, tmp_path):
+    """A redis-server of this test's own, which it may stop and start; tasks are sent there."""
+    from tests.brokers import PrivateRedis, broker_at
+
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    try:
+        with broker_at(redis.url):
+            yield redis
+    finally:
+        redis.stop()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hashing a password the production way takes ~0.3 s; tests log in often."""

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from drf_spectacular.generators import SchemaGenerator
 
 from weaver.lib.api import schema_list_index_attrs
 
@@ -48,3 +49,10 @@ def test_documented_error_attributes_of_list_items_match_their_real_positions():
     assert re.match(pattern, "criteria.12.name")
     assert not re.match(pattern, "criteria.x.name")
     assert untouched["properties"]["attr"]["enum"] == ["name"]
+
+
+def test_optional_query_choices_are_documented_as_taking_an_empty_value_as_they_do():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    suggestions = schema["paths"]["/api/v1/networks/{network_slug}/suggestions/"]["get"]
+    [kind] = [p for p in suggestions["parameters"] if p["name"] == "kind"]
+    assert "" in kind["schema"]["enum"] and "minLength" not in kind["schema"]

@@ -13,6 +13,10 @@ app.autodiscover_tasks()
 
 # Every periodic job, in one place.
 app.conf.beat_schedule = {
+    "weaver-resend-unsent-tasks": {
+        "task": "weaver.tasks.resend_unsent_tasks",
+        "schedule": 60.0,
+    },
     "networks-reconcile-snapshots": {
         "task": "networks.tasks.reconcile_snapshots",
         "schedule": 60.0,

@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from weaver.celery import app as celery_app
+from weaver.lib.enqueue import unsent_tasks_count
 
 
 @require_GET
@@ -45,4 +46,7 @@ def readyz(request):
     }
     if failing:
         body["failing"] = sorted(failing)
+    if not checks["database"]:
+        # Tasks whose sending failed after their data was saved; re-sent once the broker answers.
+        body["unsent_tasks"] = unsent_tasks_count()
     return JsonResponse(body, status=503 if failing else 200)

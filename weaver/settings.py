@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "weaver",
     "accounts",
     "networks",
     "funds",
@@ -224,6 +225,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Edits within this window are gathered into one metrics computation.
 WEAVER_SNAPSHOT_DEBOUNCE_SECONDS = env_int("WEAVER_SNAPSHOT_DEBOUNCE_SECONDS", 60, minimum=0)
+# A running snapshot's worker touches its row this often; silent for WORKER_LOST seconds (and no longer
+# holding the network's lock), it is taken for gone and the reconciler sends the snapshot again.
+WEAVER_SNAPSHOT_HEARTBEAT_SECONDS = env_int("WEAVER_SNAPSHOT_HEARTBEAT_SECONDS", 10, minimum=1)
+WEAVER_SNAPSHOT_WORKER_LOST_SECONDS = env_int("WEAVER_SNAPSHOT_WORKER_LOST_SECONDS", 60, minimum=2)
+if WEAVER_SNAPSHOT_WORKER_LOST_SECONDS <= 2 * WEAVER_SNAPSHOT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "WEAVER_SNAPSHOT_WORKER_LOST_SECONDS must be more than twice WEAVER_SNAPSHOT_HEARTBEAT_SECONDS"
+    )
 CELERY_TIMEZONE = TIME_ZONE
 
 # Django's cache: reads of done snapshots are rendered once and kept there (networks.cached_reads).
@@ -267,13 +276,19 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "weaver.lib.api.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "weaver.lib.api.Pagination",
+    "DEFAULT_METADATA_CLASS": "weaver.lib.api.Metadata",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "weaver.lib.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     # The API reads JSON bodies only (networks.api); test clients send JSON unless told otherwise.
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+DRF_STANDARDIZED_ERRORS = {"EXCEPTION_HANDLER_CLASS": "weaver.lib.errors.ExceptionHandler"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Weaver API",
     "DESCRIPTION": "Network weaving for improvement networks: members, ties, metrics, funds, clusters.",
@@ -312,6 +327,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "weaver.lib.api.schema_list_index_attrs",
+        "weaver.lib.api.schema_optional_query_enums_take_empty",
     ],
 }
 

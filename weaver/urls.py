@@ -3,9 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.http import require_http_methods
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from weaver import health
+from weaver.lib.docs import SwaggerView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="networks:network-list", permanent=False)),
@@ -25,11 +26,15 @@ urlpatterns = [
     path("api/v1/", include("weaver.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script for the CSP.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("networks/", include("networks.urls")),
     path("networks/<slug:slug>/clusters/", include("clusters.urls")),
     path("networks/<slug:slug>/funds/", include("funds.urls")),
     path("networks/<slug:slug>/multiscale/", include("multiscale.urls")),
 ]
 
+# JSON in the API's error shape under /api/, Django's pages elsewhere.
+handler400 = "weaver.lib.api.handler400"
+handler403 = "weaver.lib.api.handler403"
 handler404 = "weaver.lib.api.handler404"
+handler500 = "weaver.lib.api.handler500"

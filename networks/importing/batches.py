@@ -21,12 +21,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from networks.importing.applying import CHECKING, import_run
 from networks.importing.planning import import_plan
 from networks.importing.reading import SourceFile, read_files
 from networks.models import ImportBatch, ImportFile, Network
+from weaver.lib.enqueue import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +40,14 @@ WORKING = (ImportBatch.Status.UPLOADED, ImportBatch.Status.PREVIEWING, ImportBat
 
 
 def _send_on_commit(task_name: str, batch_id: int) -> None:
-    """Send the batch's task once the batch is committed; a broker error is logged, never raised.
+    """Send the batch's task once the batch is committed; a broker error is kept, never raised.
 
-    The batch row says what is left to do, so the reconciler sends it again later.
+    weaver.lib.enqueue keeps a task the broker refused and sends it again; the batch row also says what
+    is left to do, so the reconciler sends it again later.
     """
     from networks import tasks
 
-    task = getattr(tasks, task_name)
-
-    def send() -> None:
-        try:
-            task.delay(batch_id)
-        except OperationalError:
-            log.warning("import batch %s: could not send %s; the reconciler will", batch_id, task_name)
-
-    transaction.on_commit(send)
+    enqueue_on_commit(getattr(tasks, task_name), batch_id)
 
 
 def batch_files(batch: ImportBatch) -> list[SourceFile]:

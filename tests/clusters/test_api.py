@@ -229,7 +229,7 @@ def test_the_schema_documents_the_handbook_formats_filename_and_400(api):
     schema = api().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     operation = schema["paths"]["/api/v1/networks/{network_slug}/clusters/{id}/handbook/"]["get"]
     (as_param,) = [p for p in operation["parameters"] if p["name"] == "as"]
-    assert set(as_param["schema"]["enum"]) == {"markdown", "html"}
+    assert set(as_param["schema"]["enum"]) == {"markdown", "html", ""}  # empty: as if not given
     ok = operation["responses"]["200"]
     assert set(ok["content"]) == {"text/markdown", "text/html"}
     assert "Content-Disposition" in ok["headers"]

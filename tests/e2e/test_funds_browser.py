@@ -32,7 +32,12 @@ def reviewed_round(transactional_db, network, alice):
     """A round in review: three proposals, four reviewers, every review in except one of Rita's."""
     fund = services.fund_create(user=alice, network=network, name="Valley Innovation Fund")
     rnd = make_round(
-        user=alice, fund=fund, budget=Decimal("9000"), reviews_per_proposal=2, max_per_reviewer=2
+        user=alice,
+        fund=fund,
+        budget=Decimal("9000"),
+        reviews_per_proposal=2,
+        max_per_reviewer=2,
+        override_reason="A test round outside the usual figures.",
     )
     orgs = [OrganisationFactory(network=network, name=f"Org {c}", community=c) for c in "ABCDEF"]
     proposals = []

@@ -1,8 +1,10 @@
+import datetime
 import random
 from collections import Counter, defaultdict
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from funds import services
 from funds.assignment import assign_guardians, assign_volunteers, best_replacement
@@ -22,7 +24,14 @@ def build_big_round(*, network, alice, fund, reviewers=200, proposals=40, seed=7
     organisation, some have a tie to a lead.
     """
     rng = random.Random(seed)
-    rnd = make_round(user=alice, fund=fund, status="review", budget=500000, grant_max=8000)
+    rnd = make_round(
+        user=alice,
+        fund=fund,
+        status="review",
+        budget=500000,
+        grant_max=8000,
+        override_reason="A test round outside the usual figures.",
+    )
     orgs = [
         OrganisationFactory(network=network, name=f"Org {i}", community=rng.choice(COMMUNITIES))
         for i in range(60)
@@ -72,19 +81,32 @@ def build_big_round(*, network, alice, fund, reviewers=200, proposals=40, seed=7
 
 
 def conflicted_pairs(rnd) -> set[tuple[int, int]]:
-    """Conflicts worked out independently of funds.selectors, straight from the rules."""
-    ties = {frozenset(pair) for pair in Relationship.objects.active().values_list("source_id", "target_id")}
+    """Conflicts worked out independently of funds.selectors, straight from the rule in DESIGN.md."""
+    today = datetime.date.today()
+    ties = {
+        frozenset(pair)
+        for pair in Relationship.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today)).values_list(
+            "source_id", "target_id"
+        )
+    }
     reviewers = [
-        (rv.pk, rv.member_id, {o.pk for o in rv.member.organisations.all()})
+        (rv, {o.pk for o in rv.member.organisations.all()} if rv.member_id else set())
         for rv in rnd.reviewers.select_related("member").prefetch_related("member__organisations")
     ]
     pairs = set()
-    for proposal in rnd.proposals.prefetch_related("partners"):
-        partner_orgs = {pp.organisation_id for pp in proposal.partners.all()}
-        for rv_id, member_id, mine in reviewers:
-            tied = frozenset((member_id, proposal.lead_id)) in ties
-            if member_id == proposal.lead_id or mine & partner_orgs or tied:
-                pairs.add((rv_id, proposal.pk))
+    for proposal in rnd.proposals.select_related("lead").prefetch_related("partners", "lead__organisations"):
+        applicants = {
+            m.pk for m in Member.objects.filter(network=rnd.fund.network, user=proposal.submitted_by)
+        }
+        people = applicants | {proposal.lead_id}
+        organisations = {pp.organisation_id for pp in proposal.partners.all() if pp.organisation_id}
+        organisations |= {o.pk for o in proposal.lead.organisations.all()}
+        users = {proposal.submitted_by_id, proposal.lead.user_id} - {None}
+        for rv, mine in reviewers:
+            me = rv.member_id
+            tied = any(frozenset((me, other)) in ties for other in people | organisations)
+            if rv.user_id in users or me in people or mine & organisations or tied:
+                pairs.add((rv.pk, proposal.pk))
     return pairs
 
 
@@ -217,7 +239,13 @@ def test_a_coordinator_can_adjust_by_hand_but_not_into_a_conflict(network, alice
 
 
 def test_a_volunteer_gets_at_most_three_proposals_when_the_round_does_not_say(network, alice, fund):
-    rnd = make_round(user=alice, fund=fund, status="review", budget=100000)
+    rnd = make_round(
+        user=alice,
+        fund=fund,
+        status="review",
+        budget=100000,
+        override_reason="A test round outside the usual figures.",
+    )
     assert (rnd.max_per_reviewer, rnd.reviews_per_proposal) == (3, 3)
     lead = Member.objects.create(network=network, name="Lead")
     for i in range(5):

@@ -48,7 +48,13 @@ def test_an_award_outside_the_grant_range_is_refused(in_review, alice, amount):
 
 @pytest.mark.django_db
 def test_an_award_over_the_remaining_budget_is_refused(network, alice, applicant, fund, orgs):
-    rnd = make_round(user=alice, fund=fund, budget=10000, grant_max=8000)
+    rnd = make_round(
+        user=alice,
+        fund=fund,
+        budget=10000,
+        grant_max=8000,
+        override_reason="A test round outside the usual figures.",
+    )
     lead = bob_member(network, applicant)
     first = submit_proposal(rnd=rnd, user=applicant, lead=lead, partners=orgs[:3], amount="8000")
     second = submit_proposal(rnd=rnd, user=applicant, lead=lead, partners=orgs[2:5], amount="3000")

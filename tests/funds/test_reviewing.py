@@ -200,7 +200,8 @@ def test_reviewer_conflicts_include_a_direct_tie_to_the_lead(network, alice, app
     friend = MemberFactory(network=network, name="Fran", user=friend_user)
     relationship_add(user=alice, network=network, source=bob_member(network, applicant), target=friend)
     rv = services.reviewer_add(user=alice, round=open_round, reviewer_user=friend_user)
-    assert selectors.round_conflicts(open_round)[(rv.pk, proposal.pk)] == "has a direct tie to the lead"
+    (reason,) = selectors.round_conflicts(open_round)[(rv.pk, proposal.pk)]
+    assert (reason.code, reason.detail) == ("tie_to_lead", "has a direct tie to its lead, Bob Lead")
 
 
 def test_a_new_reviewer_is_linked_to_the_person_with_their_email(network, alice, open_round):

@@ -94,7 +94,7 @@ def test_the_assignments_page_refuses_a_conflict_and_says_why(client, alice, in_
     data = {"reviewer": in_review["conflicted"].pk, "proposal": proposal.pk}
     response = client.post(url("round-assignments-adjust", pk=rnd.pk), data, follow=True)
     text = response.content.decode()
-    assert "Not changed" in text and "is the applicant or the lead" in text and "conflict of interest" in text
+    assert "Not changed" in text and "conflict of interest: leads it; applied for it" in text
     assert not ReviewAssignment.objects.exists()
 
 

@@ -84,9 +84,11 @@ def test_network_list_shows_only_the_callers_networks_with_their_roles(api, netw
 
 
 def test_coordinator_can_restate_the_purpose_but_not_the_slug(api, network):
-    response = api.patch(
-        f"/api/v1/networks/{network.slug}/", {"purpose": "Healthier valleys, together.", "slug": "moved"}
-    )
+    url = f"/api/v1/networks/{network.slug}/"
+    moved = api.patch(url, {"purpose": "Healthier valleys, together.", "slug": "moved"})
+    assert moved.status_code == 400
+    assert [(e["code"], "slug" in e["detail"]) for e in moved.json()["errors"]] == [("read_only", True)]
+    response = api.patch(url, {"purpose": "Healthier valleys, together.", "slug": network.slug})
     assert response.status_code == 200, response.content
     network.refresh_from_db()
     assert network.purpose == "Healthier valleys, together."
@@ -398,7 +400,9 @@ def test_a_member_of_another_network_cannot_be_tied(api, network, other_network,
 def test_patch_changes_strength_but_never_the_ends(api, network, ana, ben):
     carl = MemberFactory(network=network, name="Carl")
     tie = RelationshipFactory(network=network, source=ana, target=ben)
-    response = api.patch(ties_url(network, tie.pk), {"strength": 5, "source": carl.pk}, format="json")
+    moved = api.patch(ties_url(network, tie.pk), {"strength": 5, "source": carl.pk}, format="json")
+    assert moved.status_code == 400 and moved.json()["errors"][0]["code"] == "read_only"
+    response = api.patch(ties_url(network, tie.pk), {"strength": 5, "source": ana.pk}, format="json")
     assert response.status_code == 200, response.content
     tie.refresh_from_db()
     assert (tie.strength, tie.source_id) == (5, ana.pk)

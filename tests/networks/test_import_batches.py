@@ -312,22 +312,19 @@ def test_an_apply_that_finishes_after_the_reconciler_gave_up_writes_nothing(netw
 
 @pytest.mark.django_db
 def test_a_broker_down_at_upload_still_stores_the_batch_and_the_reconciler_sends_it_later(
-    network, alice, settings, monkeypatch, django_capture_on_commit_callbacks
+    network, alice, settings, django_capture_on_commit_callbacks
 ):
-    from kombu.exceptions import OperationalError
+    from tests.brokers import broker_at, free_port
+    from weaver.celery import app
+    from weaver.models import UnsentTask
 
-    from networks import tasks
-
-    real_delay = tasks.preview_import.delay
-
-    def broker_down(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(tasks.preview_import, "delay", broker_down)
-    batch = create(network, alice, run=True, capture=django_capture_on_commit_callbacks)
+    app.conf.task_always_eager = False  # the autouse fixture puts it back
+    with broker_at(f"redis://127.0.0.1:{free_port()}/0"):
+        batch = create(network, alice, run=True, capture=django_capture_on_commit_callbacks)
+    app.conf.task_always_eager = True
     assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.UPLOADED
+    assert UnsentTask.objects.get().name == "networks.tasks.preview_import"
 
-    monkeypatch.setattr(tasks.preview_import, "delay", real_delay)
     settings.WEAVER_IMPORT_STALE_SECONDS = 0
     with django_capture_on_commit_callbacks(execute=True):
         assert import_batches_reconcile() == [batch.pk]

@@ -3,10 +3,12 @@
 import os
 import signal
 import subprocess
+import time
 from datetime import timedelta
 
 import networkx as nx
 import pytest
+from rest_framework.test import APIClient
 
 from networks import snapshots
 from networks.models import Member, MemberMetric, Relationship, Snapshot
@@ -92,3 +94,42 @@ def test_killing_the_whole_worker_loses_nothing(big_network, real_broker):
     assert finished.status == "done"
     assert Snapshot.objects.filter(network=big_network).count() == 1
     assert MemberMetric.objects.filter(snapshot=finished).count() == SIZE
+
+
+FAST_HEARTBEAT = {"WEAVER_SNAPSHOT_HEARTBEAT_SECONDS": "1", "WEAVER_SNAPSHOT_WORKER_LOST_SECONDS": "5"}
+
+
+def test_a_snapshot_whose_worker_main_process_died_is_resent_and_finishes_within_three_minutes(
+    big_network, alice, real_broker, settings
+):
+    # Timings shortened by settings (here and in the workers' environment), not by sleeping.
+    settings.WEAVER_SNAPSHOT_HEARTBEAT_SECONDS = 1
+    settings.WEAVER_SNAPSHOT_WORKER_LOST_SECONDS = 5
+    api = APIClient()
+    api.force_authenticate(alice)
+    url = f"/api/v1/networks/{big_network.slug}/snapshots/"
+
+    with celery_worker(queue="celery", extra_env=FAST_HEARTBEAT) as (proc, _queue):
+        snapshot = snapshots.snapshot_request(network=big_network, trigger="manual")
+        wait_for(lambda: _running(snapshot.pk), timeout=120, interval=0.05)
+        claimed = Snapshot.objects.get(pk=snapshot.pk).heartbeat_at
+        wait_for(lambda: Snapshot.objects.get(pk=snapshot.pk).heartbeat_at > claimed, timeout=60)
+        os.killpg(proc.pid, signal.SIGKILL)  # the main process and its pool: nothing is left to redeliver
+        proc.wait()
+        killed = time.monotonic()
+
+    # The API says so once the heartbeat has been silent for the lost time.
+    lost = wait_for(lambda: api.get(f"{url}{snapshot.pk}/").json()["worker_lost"], timeout=60, interval=0.5)
+    assert lost is True
+    assert api.get(f"{url}{snapshot.pk}/").json()["stage"] == "worker lost, retrying"
+
+    with celery_worker(queue="celery", extra_env=FAST_HEARTBEAT):
+        # Beat runs the reconciler every minute; here it runs until it finds the snapshot lost.
+        wait_for(lambda: snapshot.pk in snapshots.snapshots_reconcile(), timeout=60, interval=1)
+        finished = wait_for(lambda: _finished(snapshot.pk), timeout=180 - (time.monotonic() - killed))
+    recovered_in = time.monotonic() - killed
+    print(f"killed worker's snapshot re-sent and done in {recovered_in:.1f} s")
+    assert finished.status == "done" and finished.attempts == 2
+    assert Snapshot.objects.filter(network=big_network).count() == 1
+    assert MemberMetric.objects.filter(snapshot=finished).count() == SIZE
+    assert api.get(f"{url}{snapshot.pk}/").json()["worker_lost"] is False

@@ -9,6 +9,7 @@ from django.utils import timezone
 from networks import metrics, selectors, services, snapshots
 from networks.models import MemberMetric, Snapshot, SuggestionDecision
 from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
+from tests.workers import wait_for
 
 
 @pytest.fixture
@@ -258,7 +259,17 @@ def test_two_workers_never_compute_the_same_network_at_once(network, triangle_an
         assert snapshot.status == "queued"
     finally:
         other.close()  # the server releases a session's locks when it goes, as when a worker dies
+    wait_for(lambda: not _advisory_locks_held(network.pk), timeout=10)  # its backend exits a moment later
     assert snapshots.snapshot_compute(snapshot_id=snapshot.pk).status == "done"
+
+
+def _advisory_locks_held(network_id: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s",
+            [snapshots.LOCK_NAMESPACE, network_id],
+        )
+        return cursor.fetchone()[0]
 
 
 def test_the_beat_schedule_runs_the_reconciler_every_minute_and_a_snapshot_every_night():

@@ -3,7 +3,7 @@ from django.apps import apps
 from django.contrib import admin
 
 
-@pytest.mark.parametrize("app_label", ["accounts", "networks", "funds", "clusters"])
+@pytest.mark.parametrize("app_label", ["accounts", "networks", "funds", "clusters", "weaver"])
 def test_every_model_is_in_the_admin(app_label):
     missing = [
         model.__name__

@@ -35,6 +35,10 @@ REVIEWED = {
         "funds/forms.py",
         'self.fields["criteria"].help_text = self.rubric_locked',
     ): "round_rubric_locked_reason: fixed sentences",
+    (
+        "funds/forms.py",
+        'field.help_text = " ".join(filter(None, [str(field.help_text), f"Usually {figure.usual}."]))',
+    ): "the model field's own help text and FIELD_FIGURES: constants",
     ("networks/views_io.py", "help_text=("): "fixed sentences and the upload limit setting",
     (
         "networks/serializers_metrics.py",

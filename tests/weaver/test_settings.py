@@ -97,3 +97,11 @@ def test_links_in_emails_need_an_absolute_base_url():
     result = _manage("check", WEAVER_BASE_URL="weaver.example.org")
     assert result.returncode != 0
     assert "WEAVER_BASE_URL must be a URL starting http:// or https://" in result.stderr
+
+
+def test_a_worker_lost_time_too_close_to_the_heartbeat_stops_startup():
+    result = _manage(
+        "check", WEAVER_SNAPSHOT_HEARTBEAT_SECONDS="10", WEAVER_SNAPSHOT_WORKER_LOST_SECONDS="20"
+    )
+    assert result.returncode != 0
+    assert "WEAVER_SNAPSHOT_WORKER_LOST_SECONDS must be more than twice" in result.stderr

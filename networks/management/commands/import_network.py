@@ -14,7 +14,7 @@ from networks.importing import (
     too_large_message,
 )
 from networks.models import Network
-from networks.services import network_create
+from networks.services import network_get_or_create
 
 PLACEHOLDER_PURPOSE = "Imported network: the coordinator should write its common purpose here."
 
@@ -49,18 +49,19 @@ class Command(BaseCommand):
             sources.append(SourceFile(name=path.name, content=path.read_bytes()))
         read = read_files(sources)
 
-        network = Network.objects.filter(slug=slug).first()
-        is_new = network is None
+        name = slug.replace("-", " ").title()
         try:
             with transaction.atomic():
-                if is_new:
-                    network = Network(
-                        name=slug.replace("-", " ").title(), slug=slug, purpose=PLACEHOLDER_PURPOSE
+                if dry_run:
+                    network = Network.objects.filter(slug=slug).first()
+                    is_new = network is None
+                    if is_new:
+                        network = Network(name=name, slug=slug, purpose=PLACEHOLDER_PURPOSE)
+                else:
+                    # Several imports may create the same new network at once: one creates, the rest join.
+                    network, is_new = network_get_or_create(
+                        user=acting_user, slug=slug, name=name, purpose=PLACEHOLDER_PURPOSE
                     )
-                    if not dry_run:
-                        network = network_create(
-                            user=acting_user, name=network.name, slug=slug, purpose=network.purpose
-                        )
                 plan = import_run(user=acting_user, network=network, read=read, dry_run=dry_run)
                 if not plan.is_valid:
                     transaction.set_rollback(True)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('networks', '0007_snapshot_small_rows'),
+        ('networks', '0008_snapshot_heartbeat_at'),
     ]
 
     operations = [

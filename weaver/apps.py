@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WeaverConfig(AppConfig):
+    name = "weaver"
+    verbose_name = "Background tasks"
