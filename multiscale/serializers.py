@@ -4,9 +4,10 @@ from rest_framework import serializers
 
 from multiscale.models import MemberNetwork, Prospect, ProspectStep, Sharing
 from networks.serializers import NetworkMemberField
+from weaver.lib.api import StrictFieldsMixin
 
 
-class ProspectStepSerializer(serializers.ModelSerializer):
+class ProspectStepSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -14,7 +15,7 @@ class ProspectStepSerializer(serializers.ModelSerializer):
         fields = ["from_status", "to_status", "on", "note", "by"]
 
 
-class ProspectSerializer(serializers.ModelSerializer):
+class ProspectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     reached_by = NetworkMemberField(
         allow_null=True, required=False, help_text="The member (id) who reaches out."
     )
@@ -44,21 +45,21 @@ class ProspectSerializer(serializers.ModelSerializer):
 MOVE_STAGES = [choice for choice in Prospect.Status.choices if choice[0] != Prospect.Status.JOINED]
 
 
-class ProspectMoveSerializer(serializers.Serializer):
+class ProspectMoveSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=MOVE_STAGES)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class ProspectJoinSerializer(serializers.Serializer):
+class ProspectJoinSerializer(StrictFieldsMixin, serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class NetworkRefSerializer(serializers.Serializer):
+class NetworkRefSerializer(StrictFieldsMixin, serializers.Serializer):
     slug = serializers.SlugField(read_only=True)
     name = serializers.CharField(read_only=True)
 
 
-class MemberNetworkSerializer(serializers.ModelSerializer):
+class MemberNetworkSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     meta = NetworkRefSerializer(read_only=True)
     local = NetworkRefSerializer(read_only=True)
 
@@ -68,7 +69,7 @@ class MemberNetworkSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MemberNetworkCreateSerializer(serializers.Serializer):
+class MemberNetworkCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     meta = serializers.SlugField(
         required=False, help_text="Ask to join this meta-network (the network in the URL is the local one)."
     )
@@ -83,17 +84,17 @@ class MemberNetworkCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class SharingSerializer(serializers.Serializer):
+class SharingSerializer(StrictFieldsMixin, serializers.Serializer):
     sharing = serializers.ChoiceField(choices=Sharing.choices)
 
 
-class CrosserNetworkSerializer(serializers.Serializer):
+class CrosserNetworkSerializer(StrictFieldsMixin, serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     name_there = serializers.CharField(source="as", help_text="The name this network gives them.")
 
 
-class ScaleCrosserSerializer(serializers.Serializer):
+class ScaleCrosserSerializer(StrictFieldsMixin, serializers.Serializer):
     kind = serializers.ChoiceField(choices=["person", "organisation"])
     name = serializers.CharField()
     email = serializers.CharField(help_text="The e-mail they were matched by (people only).")
@@ -104,11 +105,11 @@ class ScaleCrosserSerializer(serializers.Serializer):
     networks = CrosserNetworkSerializer(many=True)
 
 
-class MatchConfirmSerializer(serializers.Serializer):
+class MatchConfirmSerializer(StrictFieldsMixin, serializers.Serializer):
     key = serializers.CharField(max_length=200, help_text="An organisation crosser's `key`.")
 
 
-class MetaNodeSerializer(serializers.Serializer):
+class MetaNodeSerializer(StrictFieldsMixin, serializers.Serializer):
     network = serializers.SlugField()
     name = serializers.CharField()
     sharing = serializers.ChoiceField(choices=Sharing.choices)
@@ -117,7 +118,7 @@ class MetaNodeSerializer(serializers.Serializer):
     density = serializers.FloatField()
 
 
-class MetaTieSerializer(serializers.Serializer):
+class MetaTieSerializer(StrictFieldsMixin, serializers.Serializer):
     a = serializers.SlugField()
     b = serializers.SlugField()
     shared_people = serializers.IntegerField(allow_null=True, help_text="Null unless both share people.")
@@ -126,7 +127,7 @@ class MetaTieSerializer(serializers.Serializer):
     )
 
 
-class AcrossSerializer(serializers.Serializer):
+class AcrossSerializer(StrictFieldsMixin, serializers.Serializer):
     networks = serializers.IntegerField()
     members = serializers.IntegerField()
     ties = serializers.IntegerField()
@@ -138,7 +139,7 @@ class AcrossSerializer(serializers.Serializer):
     crossing_share = serializers.FloatField()
 
 
-class MetaMapSerializer(serializers.Serializer):
+class MetaMapSerializer(StrictFieldsMixin, serializers.Serializer):
     nodes = MetaNodeSerializer(many=True)
     ties = MetaTieSerializer(many=True)
     across = AcrossSerializer()

@@ -12,6 +12,8 @@ from clusters import services as cluster_services
 from clusters.models import ClusterSession, FollowUp, LearningCluster, Lesson, PeerAssist
 from funds import services as fund_services
 from funds.models import Award, Fund, Proposal, ReviewAssignment, Round
+from multiscale import services as multiscale_services
+from multiscale.models import MemberNetwork, Prospect
 from networks import snapshots
 from networks.models import Member, Network, Relationship, Snapshot
 from tests.clusters.factories import ClusterFactory, ClusterPersonFactory, ParticipantFactory, SessionFactory
@@ -70,6 +72,12 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
     follow_up = cluster_services.followup_add(user=alice, peer_assist=peer_assist, action="Buy umbrellas")
     lesson = cluster_services.lesson_add(user=alice, cluster=cluster, text="Meet indoors in winter.")
 
+    prospect = multiscale_services.prospect_create(user=alice, network=network, name="Zoe", why="new_ideas")
+    neighbour = Network.objects.create(name="Neighbours", slug="neighbours", purpose="Next valley.")
+    member_network = multiscale_services.member_network_invite(
+        user=alice, meta=network, local_slug=neighbour.slug, sharing="people"
+    )
+
     return ApiWorld(
         network=network,
         ids={
@@ -88,6 +96,8 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
             PeerAssist: peer_assist.pk,
             FollowUp: follow_up.pk,
             Lesson: lesson.pk,
+            Prospect: prospect.pk,
+            MemberNetwork: member_network.pk,
         },
         tokens={
             persona: Token.objects.create(user=user).key

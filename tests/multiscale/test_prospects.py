@@ -43,8 +43,12 @@ def test_a_member_of_another_network_cannot_be_the_one_who_reaches_out(api, alic
 
 
 def test_the_status_is_not_changed_by_an_update(api, alice, prospect):
-    response = api(alice).patch(f"{BASE}{prospect.pk}/", {"status": "talking", "notes": "met at the fair"})
-    assert response.status_code == 200
+    client = api(alice)
+    refused = client.patch(f"{BASE}{prospect.pk}/", {"status": "talking", "notes": "met at the fair"})
+    assert refused.status_code == 400
+    prospect.refresh_from_db()
+    assert (prospect.status, prospect.notes) == ("identified", "")
+    assert client.patch(f"{BASE}{prospect.pk}/", {"notes": "met at the fair"}).status_code == 200
     prospect.refresh_from_db()
     assert (prospect.status, prospect.notes) == ("identified", "met at the fair")
 
