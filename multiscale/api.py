@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from multiscale import permissions, selectors, services
@@ -27,11 +27,20 @@ from multiscale.serializers import (
     ScaleCrosserSerializer,
     SharingSerializer,
 )
-from networks.api import CoordinatorsOnly, NetworkScopedViewSet
+from networks.api import CoordinatorsChangeContents, CoordinatorsOnly, NetworkScopedViewSet
 from networks.permissions import can_edit
 from weaver.lib.api import service_errors
 
 WRITES = ["create", "update", "partial_update"]
+
+
+class StewardsOnly(BasePermission):
+    """A meta-network's shared names are for its coordinators and guardians."""
+
+    message = "Only the meta-network's coordinators and guardians see who crosses scales."
+
+    def has_permission(self, request, view):
+        return permissions.can_read_shared(request.user, view.network)
 
 
 @extend_schema(tags=["prospects"])
@@ -144,7 +153,7 @@ class MemberNetworkViewSet(
     NetworkScopedViewSet,
 ):
     serializer_class = MemberNetworkSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CoordinatorsChangeContents]
     http_method_names = ["get", "post", "patch", "head", "options"]
     filter_backends = []
 
@@ -247,6 +256,7 @@ class MetaReadViewSet(NetworkScopedViewSet):
 @extend_validation_errors(["invalid"], field_name="key", actions=["confirm"])
 class ScaleCrosserViewSet(MetaReadViewSet):
     serializer_class = ScaleCrosserSerializer
+    permission_classes = [IsAuthenticated, StewardsOnly]
 
     @extend_schema(
         summary="People and organisations in two or more member networks (coordinators and guardians)",
@@ -255,10 +265,6 @@ class ScaleCrosserViewSet(MetaReadViewSet):
         responses=ScaleCrosserSerializer(many=True),
     )
     def list(self, request, *args, **kwargs):
-        if not permissions.can_read_shared(request.user, self.network):
-            raise PermissionDenied(
-                "Only the meta-network's coordinators and guardians see who crosses scales."
-            )
         return Response(ScaleCrosserSerializer(selectors.scale_crossers(meta=self.network), many=True).data)
 
     @extend_schema(
@@ -270,8 +276,6 @@ class ScaleCrosserViewSet(MetaReadViewSet):
     )
     @action(detail=False, methods=["post"])
     def confirm(self, request, *args, **kwargs):
-        if not permissions.can_read_shared(request.user, self.network):
-            raise PermissionDenied("Only the meta-network's coordinators and guardians confirm matches.")
         params = MatchConfirmSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         with service_errors():
