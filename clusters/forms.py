@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 
 from clusters.models import ClusterSession, FollowUp, LearningCluster, PeerAssist
 from networks.forms import DATE_INPUT, split_tags
-from networks.models import Member, Network, Tag
+from networks.models import Member, Network, Role, Tag
+from networks.selectors import role_holders
 from weaver.lib import limits
 from weaver.lib.limits import capped
 
@@ -47,9 +48,8 @@ class ClusterForm(forms.Form):
     def __init__(self, *args, network: Network, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["strategy_tags"].queryset = Tag.objects.filter(network=network)
-        self.fields["facilitators"].queryset = (
-            get_user_model().objects.filter(network_roles__network=network).distinct().order_by("username")
-        )
+        # Only the network's facilitators: roles are given on the access page, not here.
+        self.fields["facilitators"].queryset = role_holders(network=network, role=Role.FACILITATOR)
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)

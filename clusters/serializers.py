@@ -20,7 +20,8 @@ from clusters.models import (
 )
 from clusters.permissions import clusters_for_user
 from clusters.selectors import cluster_warnings, participant_communities, peer_assist_warnings
-from networks.models import Member
+from networks.models import Member, Role
+from networks.selectors import role_holders
 from networks.serializers import TagListField
 from weaver.lib.api import StrictModelSerializer, StrictSerializer
 
@@ -47,15 +48,18 @@ class NetworkOrganisationField(serializers.PrimaryKeyRelatedField):
         return Member.objects.filter(network=network).organisations() if network else Member.objects.none()
 
 
-class NetworkUserField(serializers.PrimaryKeyRelatedField):
-    """A user id, accepted only for users holding a role in the request's network."""
+class NetworkFacilitatorField(serializers.PrimaryKeyRelatedField):
+    """A user id, accepted only for logins holding the facilitator role in the request's network."""
 
     queryset = get_user_model().objects.none()
+    default_error_messages = {
+        "does_not_exist": "No facilitator of this network has id {pk_value}: a coordinator gives the role "
+        "at access/ first.",
+    }
 
     def get_queryset(self):
         network = _network(self.context)
-        users = get_user_model().objects
-        return users.filter(network_roles__network=network).distinct() if network else users.none()
+        return role_holders(network=network, role=Role.FACILITATOR) if network else self.queryset
 
 
 class VisibleClusterField(serializers.PrimaryKeyRelatedField):
@@ -138,7 +142,11 @@ class ClusterListSerializer(serializers.ListSerializer):
 
 class ClusterSerializer(StrictModelSerializer):
     strategy_tags = TagListField(required=False, help_text="Tag names of the strategies; replaced when sent.")
-    facilitators = NetworkUserField(many=True, required=False, help_text="User ids of the facilitators.")
+    facilitators = NetworkFacilitatorField(
+        many=True,
+        required=False,
+        help_text="User ids of the facilitators: logins holding the facilitator role in the network.",
+    )
     organisations = NetworkOrganisationField(
         many=True,
         required=False,

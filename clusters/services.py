@@ -35,11 +35,11 @@ from clusters.models import (
 )
 from clusters.selectors import attendee_pairs, cluster_warnings, peer_assist_warnings
 from networks.models import Member, Network, Relationship, Role
+from networks.selectors import role_holders
 from networks.services import (
     relationship_add,
     relationship_end,
     relationship_update,
-    role_grant,
     tags_resolve,
 )
 from weaver.lib.enqueue import enqueue_on_commit
@@ -103,10 +103,17 @@ def _cluster_people(
 
 
 def _facilitators(network: Network, users) -> list:
+    """The cluster's facilitators, chosen among the network's; roles change only on the access page."""
     users = list({u.pk: u for u in users}.values())
-    for user in users:
-        # Facilitating a cluster gives the user a role, so they can open the network at all.
-        role_grant(network=network, user=user, role=Role.FACILITATOR)
+    allowed = set(role_holders(network=network, role=Role.FACILITATOR).values_list("pk", flat=True))
+    outside = sorted(str(u) for u in users if u.pk not in allowed)
+    if outside:
+        raise ValidationError(
+            {
+                "facilitators": f"{_join(outside)} {'is' if len(outside) == 1 else 'are'} not a facilitator "
+                "of this network; a coordinator gives the role on the “Who has access” page first."
+            }
+        )
     return users
 
 

@@ -40,7 +40,7 @@ from clusters.selectors import (
 from funds.permissions import get_round
 from networks import permissions
 from networks.forms import add_service_errors
-from networks.models import Member, Network, Tag
+from networks.models import Member, Network, Role, Tag
 from weaver.lib.csp import allow_inline_styles_of
 
 
@@ -95,7 +95,9 @@ def cluster_create(request, slug):
     candidates = candidates_propose(network=network, tags=tags) if tags else []
     initial = {
         "strategy_tags": tags,
-        "facilitators": [request.user],
+        "facilitators": [request.user]
+        if permissions.has_role(request.user, network, Role.FACILITATOR)
+        else [],
         "name": f"{tags[0].name} learning cluster" if tags else "",
     }
     form = ClusterForm(request.POST or None, network=network, initial=initial)

@@ -368,7 +368,7 @@ class NetworkPersonField(NetworkMemberField):
         return super().get_queryset().filter(kind="person")
 
 
-class DesignGroupMemberSerializer(serializers.ModelSerializer):
+class DesignGroupMemberSerializer(StrictModelSerializer):
     name = serializers.CharField(source="member.name", read_only=True)
 
     class Meta:
@@ -376,11 +376,11 @@ class DesignGroupMemberSerializer(serializers.ModelSerializer):
         fields = ["member", "name"]
 
 
-class DesignGroupAddSerializer(serializers.Serializer):
+class DesignGroupAddSerializer(StrictSerializer):
     member = NetworkPersonField(help_text="The id of a person of this network (not one who applied).")
 
 
-class PoolReviewerSerializer(serializers.ModelSerializer):
+class PoolReviewerSerializer(StrictModelSerializer):
     name = serializers.CharField(source="__str__", read_only=True)
     community = serializers.CharField(read_only=True)
     assigned = serializers.IntegerField(read_only=True, help_text="Assignments not recused.")
@@ -391,7 +391,7 @@ class PoolReviewerSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "member", "name", "community", "is_guardian", "assigned", "reviewed"]
 
 
-class PoolAddSerializer(serializers.Serializer):
+class PoolAddSerializer(StrictSerializer):
     member = NetworkPersonField(
         required=False, help_text="The id of a person of this network to put in the pool."
     )
@@ -416,12 +416,12 @@ class PoolAddSerializer(serializers.Serializer):
         return data
 
 
-class ConflictReasonSerializer(serializers.Serializer):
+class ConflictReasonSerializer(StrictSerializer):
     code = serializers.ChoiceField(choices=list(CONFLICT_CODES.items()))
     detail = serializers.CharField()
 
 
-class RoundAssignmentSerializer(serializers.ModelSerializer):
+class RoundAssignmentSerializer(StrictModelSerializer):
     reviewer_name = serializers.CharField(source="reviewer.__str__", read_only=True)
     proposal_title = serializers.CharField(source="proposal.title", read_only=True)
     conflicts = serializers.SerializerMethodField(
@@ -450,7 +450,7 @@ class RoundAssignmentSerializer(serializers.ModelSerializer):
         return ConflictReasonSerializer(reasons, many=True).data
 
 
-class ConflictSerializer(serializers.Serializer):
+class ConflictSerializer(StrictSerializer):
     reviewer = serializers.IntegerField()
     reviewer_name = serializers.CharField()
     proposal = serializers.IntegerField()
@@ -467,7 +467,7 @@ class PreviewParamsSerializer(serializers.Serializer):
     )
 
 
-class AssignmentPreviewSerializer(serializers.Serializer):
+class AssignmentPreviewSerializer(StrictSerializer):
     volunteers = serializers.IntegerField(help_text="Reviewers in the pool (guardians in guardian mode).")
     proposals = serializers.IntegerField(help_text="Submitted proposals.")
     suggested_reviews_per_proposal = serializers.IntegerField(

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from networks.models import (
+    AccessInvitation,
     ImportBatch,
     ImportFile,
     Member,
@@ -10,6 +11,7 @@ from networks.models import (
     Network,
     NetworkRole,
     Relationship,
+    RelationshipReport,
     Snapshot,
     SnapshotTies,
     SuggestionDecision,
@@ -38,6 +40,16 @@ class NetworkRoleAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "network__name"]
 
 
+@admin.register(AccessInvitation)
+class AccessInvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "network", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["network"]
+    search_fields = ["email", "member__name", "network__name"]
+    raw_id_fields = ["member", "created_by", "accepted_by"]
+    # Accepting gives roles: that happens through the link only (networks.services).
+    readonly_fields = ["roles", "accepted_at", "accepted_by", "created_at"]
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "network"]
@@ -60,6 +72,13 @@ class RelationshipAdmin(SimpleHistoryAdmin):
     list_filter = ["provenance", "direction", "network"]
     search_fields = ["source__name", "target__name", "kind"]
     raw_id_fields = ["source", "target"]
+
+
+@admin.register(RelationshipReport)
+class RelationshipReportAdmin(admin.ModelAdmin):
+    list_display = ["relationship", "reporter", "key", "strength", "created_at"]
+    list_filter = ["key"]
+    raw_id_fields = ["relationship", "reporter"]
 
 
 class ImportFileInline(admin.TabularInline):

@@ -23,10 +23,11 @@ from rest_framework.response import Response
 
 from networks import selectors, services
 from networks.filters import MemberFilter, RelationshipFilter
-from networks.models import Member, Network, Relationship
-from networks.permissions import can_edit, get_network_for_user, networks_for_user
+from networks.models import AccessInvitation, Member, Network, Relationship
+from networks.permissions import can_create_network, can_edit, get_network_for_user, networks_for_user
 from networks.serializers import (
     AccessChangeSerializer,
+    AccessInvitationSerializer,
     AccessSetSerializer,
     AccountSerializer,
     MemberSerializer,
@@ -55,6 +56,15 @@ class CoordinatorsChangeNetwork(BasePermission):
 
     def has_object_permission(self, request, view, obj):
         return request.method in SAFE_METHODS or can_edit(request.user, obj)
+
+
+class MayCreateNetworks(BasePermission):
+    """Creating a network is for the logins WEAVER_NETWORK_CREATORS allows."""
+
+    message = "Ask an administrator to let you start networks."
+
+    def has_permission(self, request, view):
+        return view.action != "create" or can_create_network(request.user)
 
 
 class CoordinatorsChangeContents(BasePermission):
@@ -94,6 +104,8 @@ class RelationshipApiFilter(RelationshipFilter):
     retrieve=extend_schema(summary="A network"),
     create=extend_schema(
         summary="Create a network (you become its coordinator)",
+        description="Who may is a setting (WEAVER_NETWORK_CREATORS): by default staff, and logins a staff "
+        'member gave the "Can add network" permission; anyone else gets 403.',
         request=NetworkCreateSerializer,
         responses={201: NetworkSerializer},
     ),
@@ -108,7 +120,7 @@ class NetworkViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = NetworkSerializer
-    permission_classes = [IsAuthenticated, CoordinatorsChangeNetwork]
+    permission_classes = [IsAuthenticated, MayCreateNetworks, CoordinatorsChangeNetwork]
     parser_classes = [JSONParser]
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
@@ -376,10 +388,13 @@ USER_ID = OpenApiParameter(
 @extend_schema_view(
     list=extend_schema(summary="List the logins to the network, with their person and roles (coordinators)"),
     create=extend_schema(
-        summary="Give a person of the network a login with these roles (coordinators)",
-        description="A person without a login gets one (the login with their e-mail, else a new one) and an "
-        "e-mail with a link to choose a password; a person with one gets exactly these roles. The network "
-        "keeps at least one coordinator.",
+        summary="Give a person of the network these roles, or invite them (coordinators)",
+        description="A person whose login already has access here gets exactly these roles (the network "
+        "keeps at least one coordinator). Anyone else is e-mailed an invitation, whether or not their "
+        "e-mail has a login (the answer is the same either way): the roles are theirs once they accept it "
+        "from the link, logged in with the login that has their e-mail, or choosing a password for a new "
+        "one. "
+        "A new invitation to the same person replaces the pending one.",
         request=AccessSetSerializer,
         responses={201: AccessChangeSerializer},
     ),
@@ -420,9 +435,12 @@ class AccessViewSet(NetworkScopedViewSet):
         params.is_valid(raise_exception=True)
         with service_errors(params):
             change = services.access_set(user=request.user, network=self.network, **params.validated_data)
+        account = change.account and selectors.network_account(
+            network=self.network, user_id=change.account.pk
+        )
         result = {
-            "account": selectors.network_account(network=self.network, user_id=change.account.pk),
-            "created": change.created,
+            "account": account,
+            "invitation": change.invitation,
             "added": sorted(change.added),
             "removed": sorted(change.removed),
         }
@@ -432,4 +450,48 @@ class AccessViewSet(NetworkScopedViewSet):
         account = self.get_object()
         with service_errors(fields=["roles"]):
             services.access_revoke(user=request.user, network=self.network, account=account.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+INVITATION_ID = OpenApiParameter(
+    "invitation_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The invitation's id."
+)
+
+
+@extend_schema(tags=["access"])
+@extend_validation_errors(["invalid"], field_name="invitation", actions=["destroy"])
+@extend_schema_view(
+    list=extend_schema(summary="List the pending access invitations (coordinators)"),
+    destroy=extend_schema(
+        summary="Withdraw a pending access invitation: its link stops working (coordinators)",
+        parameters=[INVITATION_ID],
+        responses={204: None},
+    ),
+)
+class AccessInvitationViewSet(mixins.ListModelMixin, NetworkScopedViewSet):
+    """Invitations e-mailed from access/ and not yet accepted, withdrawn or expired."""
+
+    serializer_class = AccessInvitationSerializer
+    permission_classes = [IsAuthenticated, CoordinatorsOnly]
+    http_method_names = ["get", "delete", "head", "options"]
+    filter_backends = []
+    lookup_url_kwarg = "invitation_id"
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        if self.is_schema_view:
+            return AccessInvitation.objects.none()
+        return selectors.access_invitations_pending(network=self.network)
+
+    def get_object(self):
+        invitation_id = int(self.kwargs["invitation_id"])
+        invitation = self.get_queryset().filter(pk=invitation_id).first() if invitation_id < 2**63 else None
+        if invitation is None:
+            raise NotFound("No pending invitation with this id in this network.")
+        return invitation
+
+    def destroy(self, request, *args, **kwargs):
+        invitation = self.get_object()
+        with service_errors():
+            services.access_invitation_revoke(user=request.user, invitation=invitation)
         return Response(status=status.HTTP_204_NO_CONTENT)

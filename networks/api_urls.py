@@ -12,6 +12,7 @@ inside_network = SimpleRouter()
 inside_network.register("members", api.MemberViewSet, basename="api-member")
 inside_network.register("organisations", api.OrganisationViewSet, basename="api-organisation")
 inside_network.register("relationships", api.RelationshipViewSet, basename="api-relationship")
+inside_network.register("access/invitations", api.AccessInvitationViewSet, basename="api-access-invitation")
 inside_network.register("access", api.AccessViewSet, basename="api-access")
 
 inside_network.register("metrics/members", api_metrics.MemberMetricViewSet, basename="api-member-metric")

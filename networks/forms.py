@@ -222,8 +222,8 @@ class AccessForm(forms.Form):
     member = forms.ModelChoiceField(
         queryset=Member.objects.none(),
         label="Person",
-        help_text="People of the network with an e-mail address. Someone new gets a login and an e-mail "
-        "with a link to choose their password.",
+        help_text="People of the network with an e-mail address. Someone without access here is e-mailed "
+        "an invitation: the roles are theirs once they accept it.",
     )
     roles = forms.MultipleChoiceField(
         choices=[(value, f"{label}: {ROLE_HELP[value]}") for value, label in Role.choices],

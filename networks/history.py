@@ -16,7 +16,7 @@ from networks.models import Member, Network, Relationship, Tag
 
 MERGE_WINDOW = dt.timedelta(seconds=5)
 MEMBER_FIELDS_SKIPPED = {"network", "user"}
-RELATIONSHIP_FIELDS_SKIPPED = {"network", "source", "target", "provenance_detail"}
+RELATIONSHIP_FIELDS_SKIPPED = {"network", "source", "target", "provenance_detail", "provenance_key"}
 
 
 @dataclass

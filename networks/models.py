@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core import signing
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -53,6 +54,72 @@ class NetworkRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.network}"
+
+
+INVITATION_SALT = "networks.access-invitation"
+
+
+class AccessInvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def from_token(self, token: str):
+        """The invitation a link's token names, or None when the token was not signed by this site."""
+        try:
+            pk = signing.loads(token, salt=INVITATION_SALT)
+        except signing.BadSignature:
+            return None
+        return self.select_related("network", "member").filter(pk=pk).first() if isinstance(pk, int) else None
+
+
+class AccessInvitation(models.Model):
+    """An offer of roles in a network, e-mailed to a person; the roles are given only when it is accepted.
+
+    The link carries a token signed with the site's secret key (networks.invitations), naming this row.
+    """
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="invitations")
+    member = models.ForeignKey("Member", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    roles = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["network", "member"])]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.network}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in sorted(self.roles)]
+
+    @property
+    def token(self) -> str:
+        """What the e-mailed link carries: this row's id, signed with the site's secret key."""
+        return signing.dumps(self.pk, salt=INVITATION_SALT)
 
 
 class Tag(models.Model):
@@ -185,6 +252,19 @@ class Relationship(models.Model):
     provenance_detail = models.CharField(
         max_length=200, blank=True, help_text="Where it came from, e.g. the fund round or cluster."
     )
+    provenance_key = models.CharField(
+        max_length=80,
+        blank=True,
+        db_index=True,
+        help_text="What brought it in, as an app's own key (a survey campaign: survey:<id>).",
+    )
+    confirmation = models.CharField(
+        max_length=10,
+        choices=[("", "Not reported"), ("reported", "Reported by one side"), ("confirmed", "Confirmed")],
+        blank=True,
+        default="",
+        help_text="For ties members reported themselves: named by one side or by both.",
+    )
     notes = models.TextField(blank=True, validators=capped("Notes"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -219,6 +299,27 @@ class Relationship(models.Model):
 
     def end(self, *, on=None) -> None:
         self.ended_on = on or timezone.localdate()
+
+
+class RelationshipReport(models.Model):
+    """A member saying, in one source (a survey campaign's key), that they have this tie."""
+
+    relationship = models.ForeignKey(Relationship, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="ties_reported")
+    key = models.CharField(max_length=80)
+    strength = models.PositiveSmallIntegerField(default=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relationship", "reporter", "key"], name="relationshipreport_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["key", "reporter"])]
+
+    def __str__(self) -> str:
+        return f"{self.reporter_id} reports {self.relationship_id} ({self.key})"
 
 
 class ImportBatch(models.Model):

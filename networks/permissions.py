@@ -4,6 +4,7 @@ A user sees a network only if they hold a role in it (superusers see all); anyth
 so another network's existence is never revealed.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
@@ -43,6 +44,15 @@ def can_edit(user, network: Network) -> bool:
 
 def has_role(user, network: Network, role: str) -> bool:
     return user.is_authenticated and (user.is_superuser or role in roles_of(user, network))
+
+
+def can_create_network(user) -> bool:
+    """WEAVER_NETWORK_CREATORS: "staff" (and those a staff member gave "Can add network") or "any" login."""
+    if not user.is_authenticated:
+        return False
+    if settings.WEAVER_NETWORK_CREATORS == "any":
+        return True
+    return user.is_staff or user.has_perm("networks.add_network")
 
 
 def get_network_for_user(user, slug: str, *, edit: bool = False) -> Network:

@@ -356,7 +356,8 @@ class Account:
 
     @property
     def name(self) -> str:
-        return self.person.name if self.person else self.user.get_full_name() or self.user.username
+        # Never the username: coordinators must not learn other people's logins.
+        return self.person.name if self.person else self.user.get_full_name() or f"Login {self.user.pk}"
 
 
 def network_accounts(*, network: Network, user_id: int | None = None) -> list[Account]:
@@ -379,6 +380,22 @@ def network_account(*, network: Network, user_id: int) -> Account | None:
         return None
     found = network_accounts(network=network, user_id=user_id)
     return found[0] if found else None
+
+
+def access_invitations_pending(*, network: Network):
+    """The network's invitations not yet accepted, withdrawn or expired, newest first."""
+    return network.invitations.pending().select_related("member", "created_by")
+
+
+def role_holders(*, network: Network, role: str):
+    """The logins holding this role in the network, by username."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(network_roles__network=network, network_roles__role=role)
+        .order_by("username")
+    )
 
 
 def community_names(communities: list[dict]) -> dict[int, str]:

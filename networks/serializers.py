@@ -172,13 +172,12 @@ class RelationshipEndSerializer(StrictSerializer):
 
 
 class AccountSerializer(StrictSerializer):
-    """A login holding roles in the network (networks.selectors.Account)."""
+    """A login holding roles in the network (networks.selectors.Account); its username is never shown."""
 
     id = serializers.IntegerField(
         source="user.pk", help_text="The login's id: remove its access at access/{user_id}/."
     )
-    username = serializers.CharField(source="user.username")
-    name = serializers.CharField(help_text="The person's name, else the login's full name or username.")
+    name = serializers.CharField(help_text="The person's name, else the login's full name.")
     person = serializers.IntegerField(
         source="person.pk",
         allow_null=True,
@@ -187,25 +186,48 @@ class AccountSerializer(StrictSerializer):
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
     password_chosen = serializers.BooleanField(
         source="user.has_usable_password",
-        help_text="False while the person has not yet chosen a password from the invitation e-mail.",
+        help_text="False while the login has no password (made before invitations were accepted by link).",
     )
+
+
+class AccessInvitationSerializer(StrictSerializer):
+    """An access invitation e-mailed to a person: the roles are theirs once they accept it."""
+
+    id = serializers.IntegerField(help_text="Withdraw it at access/invitations/{invitation_id}/.")
+    person = serializers.IntegerField(source="member_id", help_text="Id of the person invited.")
+    name = serializers.CharField(source="member.name")
+    email = serializers.EmailField(help_text="Where the invitation was sent (the person's e-mail).")
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
+    status = serializers.ChoiceField(choices=["pending", "accepted", "revoked", "expired"])
+    invited_by = serializers.SerializerMethodField(help_text="Who sent it (their full name), if known.")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+    def get_invited_by(self, invitation) -> str | None:
+        return invitation.created_by.get_full_name() or None if invitation.created_by else None
 
 
 class AccessSetSerializer(StrictSerializer):
     member = NetworkMemberField(
-        help_text="Id of a current person of the network with an e-mail address: their login (made if "
-        "new, and invited by e-mail) gets exactly these roles."
+        help_text="Id of a current person of the network with an e-mail address: their login gets exactly "
+        "these roles if it already has access here; otherwise they are invited by e-mail."
     )
     roles = serializers.ListField(
         child=serializers.ChoiceField(choices=Role.choices),
-        help_text="Every role the login should hold here, replacing those it holds; at least one.",
+        help_text="Every role the person should hold here, replacing those they hold; at least one.",
     )
 
 
 class AccessChangeSerializer(StrictSerializer):
-    account = AccountSerializer(help_text="The login as it is now.")
-    created = serializers.BooleanField(
-        help_text="True when the login was made now: an e-mail with a link to choose a password is sent."
+    account = AccountSerializer(
+        allow_null=True,
+        help_text="The login as it is now, when it already had access here and its roles were changed; "
+        "else null.",
+    )
+    invitation = AccessInvitationSerializer(
+        allow_null=True,
+        help_text="The invitation e-mailed to the person, when they had no access here (whether or not "
+        "their e-mail has a login): no role is given until they accept it. Else null.",
     )
     added = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
     removed = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))

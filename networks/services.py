@@ -6,18 +6,31 @@ History rows (django-simple-history) carry the acting user.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from networks import emails
 from networks.importing.reading import LIST_SEPARATOR
-from networks.models import Member, Network, NetworkRole, Relationship, Role, SuggestionDecision, Tag
+from networks.models import (
+    AccessInvitation,
+    Member,
+    Network,
+    NetworkRole,
+    Relationship,
+    RelationshipReport,
+    Role,
+    SuggestionDecision,
+    Tag,
+)
 from weaver.lib.enqueue import enqueue_on_commit
 
 UNSET = object()
@@ -393,6 +406,167 @@ def relationship_end(*, user, relationship: Relationship, ended_on=None) -> Rela
     return relationship
 
 
+@dataclass
+class ReportsChange:
+    created: list[Relationship]
+    removed: int
+    confirmed: int
+
+
+def _refresh_reported_ties(*, ties: list[Relationship], user) -> int:
+    """Recompute reported ties' confirmation and strength from their reports; delete the survey ties
+    nobody reports any more, with their history. Returns how many were deleted."""
+    reports: dict[int, list[tuple[int, int]]] = {tie.pk: [] for tie in ties}
+    for tie_id, reporter_id, strength in RelationshipReport.objects.filter(relationship__in=ties).values_list(
+        "relationship_id", "reporter_id", "strength"
+    ):
+        reports[tie_id].append((reporter_id, strength))
+    dead, changed = [], []
+    now = timezone.now()
+    for tie in ties:
+        given = reports[tie.pk]
+        if not given and tie.provenance == Relationship.Provenance.SURVEY:
+            dead.append(tie.pk)
+            continue
+        reporters = {reporter for reporter, _ in given}
+        confirmation = ""
+        if given:
+            confirmation = "confirmed" if {tie.source_id, tie.target_id} <= reporters else "reported"
+        strength = tie.strength
+        if given and tie.provenance == Relationship.Provenance.SURVEY:
+            strength = max(s for _, s in given)
+        if (tie.confirmation, tie.strength) != (confirmation, strength):
+            tie.confirmation, tie.strength, tie.updated_at = confirmation, strength, now
+            changed.append(tie)
+    if changed:
+        bulk_update_with_history(
+            changed, Relationship, ["confirmation", "strength", "updated_at"], default_user=_acting(user)
+        )
+    if dead:
+        Relationship.objects.filter(pk__in=dead).delete()
+        # Nothing of a tie that existed only because of its reporters stays in history.
+        Relationship.history.filter(id__in=dead).delete()
+    return len(dead)
+
+
+def _acting(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def relationship_reports_set(
+    *,
+    user,
+    network: Network,
+    key: str,
+    detail: str,
+    reporter: Member,
+    kind: str,
+    named: dict[int, int],
+) -> ReportsChange:
+    """Make `reporter`'s reported ties of `kind` from source `key` exactly `named` (member id -> strength).
+
+    A named member with no such tie gets one (provenance survey); a tie named by both sides is
+    confirmed, by one side reported; a survey tie nobody reports any more is deleted with its history.
+    Written in bulk: one answer naming 25 people is a handful of queries, not a hundred.
+    """
+    kind = kind.strip().lower()
+    if reporter.network_id != network.pk or reporter.archived_at:
+        raise ValidationError({"reporter": "This member cannot report ties in this network."})
+    if reporter.pk in named:
+        raise ValidationError({"named": "You cannot name yourself."})
+    if any(not isinstance(v, int) or not 1 <= v <= 5 for v in named.values()):
+        raise ValidationError({"named": "Strength must be a whole number from 1 to 5."})
+    active = set(
+        Member.objects.active().filter(network=network, pk__in=list(named)).values_list("pk", flat=True)
+    )
+    if active != set(named):
+        raise ValidationError({"named": "Some of the people named are not active members of this network."})
+    current = {
+        report.relationship.other(reporter).pk: report
+        for report in RelationshipReport.objects.select_related("relationship").filter(
+            key=key, reporter=reporter, relationship__kind=kind, relationship__network=network
+        )
+    }
+    touched: dict[int, Relationship] = {}
+    gone = [report for other, report in current.items() if other not in named]
+    restated = [r for other, r in current.items() if other in named and r.strength != named[other]]
+    for report in restated:
+        report.strength = named[report.relationship.other(reporter).pk]
+    if restated:
+        RelationshipReport.objects.bulk_update(restated, ["strength"])
+    if gone:
+        RelationshipReport.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    for report in gone + restated:
+        touched[report.relationship_id] = report.relationship
+    new_targets = [pk for pk in named if pk not in current]
+    created: list[Relationship] = []
+    if new_targets:
+        ties = {
+            tie.other(reporter).pk: tie
+            for tie in Relationship.objects.active().filter(
+                Q(source=reporter, target_id__in=new_targets) | Q(target=reporter, source_id__in=new_targets),
+                kind=kind,
+            )
+        }
+        today = timezone.localdate()
+        missing = [
+            Relationship(
+                network=network,
+                source=reporter,
+                target_id=pk,
+                kind=kind,
+                strength=named[pk],
+                started_on=today,
+                provenance=Relationship.Provenance.SURVEY,
+                provenance_detail=detail[:200],
+                provenance_key=key,
+                confirmation="reported",
+            )
+            for pk in new_targets
+            if pk not in ties
+        ]
+        if missing:
+            try:
+                with transaction.atomic():
+                    created = bulk_create_with_history(missing, Relationship, default_user=_acting(user))
+            except IntegrityError:
+                # Another answer created one of these ties between our read and our insert.
+                raise ValidationError("Someone else was saving the same ties: save again.") from None
+            ties.update({tie.target_id: tie for tie in created})
+        RelationshipReport.objects.bulk_create(
+            RelationshipReport(relationship=ties[pk], reporter=reporter, key=key, strength=named[pk])
+            for pk in new_targets
+        )
+        for pk in new_targets:
+            touched[ties[pk].pk] = ties[pk]
+    removed = _refresh_reported_ties(ties=list(touched.values()), user=user) if touched else 0
+    if touched:
+        _graph_changed(network=network, user=user)
+    confirmed = sum(1 for tie in touched.values() if tie.confirmation == "confirmed")
+    return ReportsChange(created=created, removed=removed, confirmed=confirmed)
+
+
+@transaction.atomic
+def relationship_reports_withdraw(*, user, network: Network, key: str, reporter: Member) -> int:
+    """Take back everything `reporter` reported under `key`; returns how many ties were deleted."""
+    reported = RelationshipReport.objects.filter(key=key, reporter=reporter)
+    kinds = set(reported.values_list("relationship__kind", flat=True))
+    tie_ids = list(reported.values_list("relationship_id", flat=True))
+    removed = sum(
+        relationship_reports_set(
+            user=user, network=network, key=key, detail="", reporter=reporter, kind=kind, named={}
+        ).removed
+        for kind in kinds
+    )
+    if reporter.user_id:
+        # Ties the other side also reported stay; their history no longer says who wrote them.
+        Relationship.history.filter(id__in=tie_ids, history_user_id=reporter.user_id).update(
+            history_user=None
+        )
+    return removed
+
+
 def network_update(*, user, network: Network, name: str, purpose: str) -> Network:
     """Rename a network or restate its purpose."""
     network.name = name.strip()
@@ -466,8 +640,10 @@ def suggestion_dismiss(
 
 @dataclass
 class AccessChange:
-    account: object
-    created: bool
+    """What access_set did: changed the roles of a login that already has access here, or invited."""
+
+    account: object | None
+    invitation: AccessInvitation | None
     added: set[str]
     removed: set[str]
 
@@ -492,30 +668,22 @@ def _username_for(email: str) -> str:
     return username
 
 
-def _account_for(member: Member):
-    """The person's login: the one linked to them, else the one with their e-mail, else a new one."""
-    if member.user_id:
-        return member.user, False
-    User = get_user_model()
-    matches = list(User.objects.filter(email__iexact=member.email)[:2])
-    if len(matches) > 1:
-        raise ValidationError(
-            {"member": f"Several logins use {member.email}; an administrator must link one to this person."}
-        )
-    if matches:
-        return matches[0], False
-    first, _, last = member.name.partition(" ")
-    account = User(
-        username=_username_for(member.email), email=member.email, first_name=first[:150], last_name=last[:150]
-    )
-    account.set_unusable_password()
-    account.save()
-    return account, True
+def _roles_set(*, user, network: Network, account, roles: set[str]) -> AccessChange:
+    current = set(network.roles.filter(user=account).values_list("role", flat=True))
+    added, removed = roles - current, current - roles
+    _check_keeps_a_coordinator(network=network, account=account, removed=removed)
+    network.roles.filter(user=account, role__in=removed).delete()
+    NetworkRole.objects.bulk_create([NetworkRole(network=network, user=account, role=r) for r in added])
+    return AccessChange(account=account, invitation=None, added=added, removed=removed)
 
 
 @transaction.atomic
 def access_set(*, user, network: Network, member: Member, roles: Iterable[str]) -> AccessChange:
-    """Give a person of the network a login (made and e-mailed if new) holding exactly these roles."""
+    """Set the roles of a person's login that has access here; anyone else is e-mailed an invitation.
+
+    Whether the person's e-mail already has a login is never told apart: both get an invitation, and
+    the network holds no role for them until they accept it (access_invitation_accept).
+    """
     roles = set(roles)
     if member.network_id != network.pk or member.kind != Member.Kind.PERSON or member.archived_at:
         raise ValidationError({"member": "Pick a current person of this network."})
@@ -526,23 +694,97 @@ def access_set(*, user, network: Network, member: Member, roles: Iterable[str]) 
     unknown = roles - set(Role.values)
     if unknown or not roles:
         raise ValidationError({"roles": "Pick at least one role."})
-    account, created = _account_for(member)
-    linked = Member.objects.filter(network=network, user=account).exclude(pk=member.pk).first()
-    if linked:
-        raise ValidationError({"member": f"This login already belongs to {linked.name} in this network."})
-    current = set(network.roles.filter(user=account).values_list("role", flat=True))
-    added, removed = roles - current, current - roles
-    _check_keeps_a_coordinator(network=network, account=account, removed=removed)
-    network.roles.filter(user=account, role__in=removed).delete()
-    NetworkRole.objects.bulk_create([NetworkRole(network=network, user=account, role=r) for r in added])
-    if member.user_id != account.pk:
-        member.user = account
-        _with_history_user(member, user).save(update_fields=["user", "updated_at"])
-    if added and not current:
-        from networks.tasks import send_access_invitation
+    if member.user_id and network.roles.filter(user_id=member.user_id).exists():
+        return _roles_set(user=user, network=network, account=member.user, roles=roles)
+    now = timezone.now()
+    member.invitations.pending().update(revoked_at=now)
+    invitation = AccessInvitation.objects.create(
+        network=network,
+        member=member,
+        email=member.email,
+        roles=sorted(roles),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        expires_at=now + timedelta(days=settings.WEAVER_ACCESS_INVITATION_DAYS),
+    )
+    from networks.tasks import send_access_invitation
 
-        enqueue_on_commit(send_access_invitation, account.pk, network.pk, getattr(user, "pk", None))
-    return AccessChange(account=account, created=created, added=added, removed=removed)
+    enqueue_on_commit(send_access_invitation, invitation.pk)
+    return AccessChange(account=None, invitation=invitation, added=set(), removed=set())
+
+
+def access_invitation_revoke(*, user, invitation: AccessInvitation) -> AccessInvitation:
+    """Withdraw a pending invitation: its link stops working."""
+    if invitation.status != "pending":
+        raise ValidationError({"invitation": f"This invitation is already {invitation.status}."})
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_is_for(*, user, invitation: AccessInvitation) -> bool:
+    """Whether this login may accept the invitation: it has the e-mail it was sent to, or is the person's."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.email.lower() == invitation.email.lower() or user.pk == invitation.member.user_id
+
+
+@transaction.atomic
+def access_invitation_accept(*, user, invitation: AccessInvitation) -> AccessInvitation:
+    """The invited login accepts: it gets the invitation's roles and becomes the person's login."""
+    invitation = (
+        AccessInvitation.objects.select_for_update().select_related("network", "member").get(pk=invitation.pk)
+    )
+    if invitation.status != "pending":
+        raise ValidationError(f"This invitation is {invitation.status}.")
+    if not invitation_is_for(user=user, invitation=invitation):
+        raise PermissionDenied("This invitation was sent to another e-mail address.")
+    network, member = invitation.network, invitation.member
+    for role in invitation.roles:
+        NetworkRole.objects.get_or_create(network=network, user=user, role=role)
+    if member.user_id is None and not Member.objects.filter(network=network, user=user).exists():
+        member.user = user
+        _with_history_user(member, user).save(update_fields=["user", "updated_at"])
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    if hasattr(user, "_weaver_roles"):
+        del user._weaver_roles
+    return invitation
+
+
+def invitation_login(*, invitation: AccessInvitation):
+    """The login that would accept the invitation by choosing a password: the one with its e-mail and no
+    password yet, else a new one (unsaved). None when a login with a password has the e-mail: log in."""
+    User = get_user_model()
+    matches = list(User.objects.filter(email__iexact=invitation.email)[:2])
+    if len(matches) > 1 or any(m.has_usable_password() for m in matches):
+        return None
+    if matches:
+        return matches[0]
+    first, _, last = invitation.member.name.partition(" ")
+    account = User(
+        username=_username_for(invitation.email),
+        email=invitation.email,
+        first_name=first[:150],
+        last_name=last[:150],
+    )
+    account.set_unusable_password()
+    return account
+
+
+@transaction.atomic
+def access_invitation_sign_up(*, invitation: AccessInvitation, password: str):
+    """Someone without a login (or who never chose a password) accepts by choosing one; returns the login."""
+    account = invitation_login(invitation=invitation)
+    if account is None:
+        raise ValidationError("A login already uses this e-mail address: log in to accept the invitation.")
+    account.set_password(password)
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:
+        raise ValidationError("That login was just taken; open the link again.") from None
+    access_invitation_accept(user=account, invitation=invitation)
+    return account
 
 
 @transaction.atomic
@@ -554,15 +796,16 @@ def access_revoke(*, user, network: Network, account) -> int:
     return deleted
 
 
-def access_invitation_send(*, account_id: int, network_id: int, inviter_id: int | None = None) -> bool:
-    """Send the access e-mail, if the login and the network still exist and the login has an e-mail."""
-    User = get_user_model()
-    account = User.objects.filter(pk=account_id).first()
-    network = Network.objects.filter(pk=network_id).first()
-    if account is None or network is None or not account.email:
+def access_invitation_send(*, invitation_id: int) -> bool:
+    """E-mail the invitation's link, if it is still pending."""
+    invitation = (
+        AccessInvitation.objects.select_related("network", "member", "created_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or invitation.status != "pending":
         return False
-    inviter = User.objects.filter(pk=inviter_id).first() if inviter_id else None
-    emails.access_invitation(account=account, network=network, inviter=inviter).send()
+    emails.access_invitation(invitation=invitation).send()
     return True
 
 

@@ -35,11 +35,9 @@ def nightly_snapshots() -> list[int]:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def send_access_invitation(account_id: int, network_id: int, inviter_id: int | None = None) -> bool:
-    """E-mail a login that it was given access to a network; at least once (a repeat is one more e-mail)."""
-    return services.access_invitation_send(
-        account_id=account_id, network_id=network_id, inviter_id=inviter_id
-    )
+def send_access_invitation(invitation_id: int) -> bool:
+    """E-mail an access invitation's link while it is pending; at least once (a repeat is one more e-mail)."""
+    return services.access_invitation_send(invitation_id=invitation_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -22,6 +22,11 @@ urlpatterns = [
     path("<slug:slug>/relationships/<int:pk>/end/", views.relationship_end, name="relationship-end"),
     path("<slug:slug>/access/", views.access_list, name="access-list"),
     path("<slug:slug>/access/<int:user_id>/remove/", views.access_revoke, name="access-revoke"),
+    path(
+        "<slug:slug>/access/invitations/<int:invitation_id>/withdraw/",
+        views.access_invitation_revoke,
+        name="access-invitation-revoke",
+    ),
     path("<slug:slug>/organisations/", views.organisation_list, name="organisation-list"),
     path("<slug:slug>/dashboard/", views_metrics.dashboard, name="dashboard"),
     path("<slug:slug>/dashboard/recompute/", views_metrics.snapshot_recompute, name="snapshot-recompute"),

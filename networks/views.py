@@ -5,8 +5,11 @@ through networks.services, and a service's ValidationError lands on the form nex
 """
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -27,7 +30,7 @@ from networks.forms import (
     add_service_errors,
 )
 from networks.history import member_history, network_recent_changes
-from networks.models import Member, Network, Relationship, Role, Tag
+from networks.models import AccessInvitation, Member, Network, Relationship, Role, Tag
 from networks.views_metrics import member_metrics_context
 
 PAGE_SIZE = 25
@@ -79,6 +82,9 @@ def network_list(request):
     for network in networks:
         network.my_roles = sorted(roles.get(network.pk, []))
         network.member_count = network.members.active().count()
+    can_create = permissions.can_create_network(request.user)
+    if request.method == "POST" and not can_create:
+        raise PermissionDenied("Ask an administrator to let you start networks.")
     form = NetworkCreateForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -88,7 +94,8 @@ def network_list(request):
         else:
             messages.success(request, f"“{network.name}” is ready. Start by adding its members.")
             return redirect(network)
-    return render(request, "networks/network_list.html", {"networks": networks, "form": form})
+    context = {"networks": networks, "form": form, "can_create": can_create}
+    return render(request, "networks/network_list.html", context)
 
 
 @login_required
@@ -369,18 +376,24 @@ def access_list(request, slug):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            person = form.cleaned_data["member"].name
-            if change.created:
+            person = form.cleaned_data["member"]
+            if change.invitation:
+                # The same words whether or not the e-mail has a login: that is not the coordinator's to know.
                 messages.success(
                     request,
-                    f"{person} can now log in as “{change.account.username}”: "
-                    f"an e-mail with a link to choose a password is on its way to {change.account.email}.",
+                    f"An invitation is on its way to {person.email}: {person.name} gets the roles once they "
+                    "accept it.",
                 )
             else:
-                messages.success(request, f"Saved what {person} may do.")
+                messages.success(request, f"Saved what {person.name} may do.")
             return redirect("networks:access-list", slug=network.slug)
     context = _context(
-        request, network, "access", form=form, accounts=selectors.network_accounts(network=network)
+        request,
+        network,
+        "access",
+        form=form,
+        accounts=selectors.network_accounts(network=network),
+        invitations=selectors.access_invitations_pending(network=network),
     )
     return render(request, "networks/access_list.html", context)
 
@@ -397,6 +410,64 @@ def access_revoke(request, slug, user_id):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        account = access.user
-        messages.success(request, f"{account.get_full_name() or account.username} no longer has access.")
+        messages.success(request, f"{access.name} no longer has access.")
     return redirect("networks:access-list", slug=network.slug)
+
+
+@login_required
+@require_http_methods(["POST"])
+def access_invitation_revoke(request, slug, invitation_id):
+    network = permissions.get_network_for_user(request.user, slug, edit=True)
+    invitation = selectors.access_invitations_pending(network=network).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404("No pending invitation with this id in this network.")
+    services.access_invitation_revoke(user=request.user, invitation=invitation)
+    messages.success(
+        request, f"The invitation to {invitation.member.name} is withdrawn: its link no longer works."
+    )
+    return redirect("networks:access-list", slug=network.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    """The link in an access invitation: accept it logged in, log in first, or choose a password."""
+    invitation = AccessInvitation.objects.from_token(token)
+    if invitation is None or invitation.status != "pending":
+        status = invitation.status if invitation else "unknown"
+        return render(request, "networks/invitation_accept.html", {"state": status}, status=404)
+    context = {"invitation": invitation, "network": None, "invited_network": invitation.network}
+    if request.user.is_authenticated:
+        if not services.invitation_is_for(user=request.user, invitation=invitation):
+            return render(
+                request, "networks/invitation_accept.html", {**context, "state": "other"}, status=403
+            )
+        if request.method == "POST":
+            try:
+                services.access_invitation_accept(user=request.user, invitation=invitation)
+            except ValidationError:  # accepted or withdrawn a moment ago
+                return render(request, "networks/invitation_accept.html", {"state": "unknown"}, status=404)
+            messages.success(request, f"Welcome to {invitation.network.name}.")
+            return redirect(invitation.network)
+        return render(request, "networks/invitation_accept.html", {**context, "state": "accept"})
+    account = services.invitation_login(invitation=invitation)
+    if account is None:
+        return redirect_to_login(request.get_full_path())
+    form = SetPasswordForm(account, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.access_invitation_sign_up(
+                invitation=invitation, password=form.cleaned_data["new_password1"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, f"Welcome to {invitation.network.name}. Your login is “{account.username}”."
+            )
+            return redirect(invitation.network)
+    return render(
+        request,
+        "networks/invitation_accept.html",
+        {**context, "state": "password", "form": form, "account": account},
+    )

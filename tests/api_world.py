@@ -11,14 +11,17 @@ from rest_framework.authtoken.models import Token
 from clusters import services as cluster_services
 from clusters.models import ClusterSession, FollowUp, LearningCluster, Lesson, PeerAssist
 from funds import services as fund_services
-from funds.models import Award, Fund, Proposal, ReviewAssignment, Round
+from funds.models import Award, Fund, Proposal, ReviewAssignment, Reviewer, Round
 from multiscale import services as multiscale_services
 from multiscale.models import MemberNetwork, Prospect
+from networks import services as network_services
 from networks import snapshots
-from networks.models import Member, Network, Relationship, Snapshot
+from networks.models import AccessInvitation, Member, Network, Relationship, Snapshot
+from surveys.models import Campaign
 from tests.clusters.factories import ClusterFactory, ClusterPersonFactory, ParticipantFactory, SessionFactory
 from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
 from tests.funds.conftest import make_reviewer, make_round, submit_proposal
+from tests.surveys.factories import open_campaign
 
 
 @dataclass
@@ -29,6 +32,9 @@ class ApiWorld:
 
     def id_for(self, model) -> int | None:
         return self.ids.get(model)
+
+    def id_for_model_name(self, name: str) -> int | None:
+        return next((pk for model, pk in self.ids.items() if model._meta.model_name == name), None)
 
 
 def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
@@ -71,6 +77,10 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
     )
     follow_up = cluster_services.followup_add(user=alice, peer_assist=peer_assist, action="Buy umbrellas")
     lesson = cluster_services.lesson_add(user=alice, cluster=cluster, text="Meet indoors in winter.")
+    campaign = open_campaign(network=network, user=alice)
+    invitation = network_services.access_set(
+        user=alice, network=network, member=people[2], roles={"member"}
+    ).invitation
 
     prospect = multiscale_services.prospect_create(user=alice, network=network, name="Zoe", why="new_ideas")
     neighbour = Network.objects.create(name="Neighbours", slug="neighbours", purpose="Next valley.")
@@ -90,12 +100,15 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
             Round: in_review.pk,
             Proposal: proposal.pk,
             ReviewAssignment: assignment.pk,
+            Reviewer: assignment.reviewer.pk,
             Award: award.pk,
             LearningCluster: cluster.pk,
             ClusterSession: session.pk,
             PeerAssist: peer_assist.pk,
             FollowUp: follow_up.pk,
             Lesson: lesson.pk,
+            AccessInvitation: invitation.pk,
+            Campaign: campaign.pk,
             Prospect: prospect.pk,
             MemberNetwork: member_network.pk,
         },

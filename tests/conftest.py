@@ -126,3 +126,16 @@ def _empty_cache(settings):
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _roomy_request_limits(settings):
+    """Tests send many requests from one address: counts start at zero and the limits are high.
+
+    Tests of the limits themselves lower them (tests/weaver/test_throttling.py).
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    rates = dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/minute")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}

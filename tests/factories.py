@@ -1,5 +1,6 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from networks.models import Member, Network, NetworkRole, Relationship, Role
 
@@ -68,3 +69,11 @@ class RelationshipFactory(factory.django.DjangoModelFactory):
     target = factory.SubFactory(MemberFactory, network=factory.SelfAttribute("..network"))
     kind = "knows"
     strength = 3
+
+
+def allow_network_creation(user):
+    """What a staff member does in the admin: give the login "Can add network" (WEAVER_NETWORK_CREATORS)."""
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="networks", codename="add_network")
+    )
+    return user

@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("networks.api_urls")),
     path("", include("clusters.api_urls")),
     path("", include("funds.api_urls")),
+    path("", include("surveys.api_urls")),
     path("", include("multiscale.api_urls")),
 ]

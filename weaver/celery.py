@@ -33,6 +33,10 @@ app.conf.beat_schedule = {
         "task": "celery.backend_cleanup",
         "schedule": crontab(hour=4, minute=0),
     },
+    "surveys-reminders": {
+        "task": "surveys.tasks.survey_reminders_due",
+        "schedule": crontab(minute=15),
+    },
     "funds-review-reminders": {
         "task": "funds.tasks.review_reminders_due",
         "schedule": crontab(hour=8, minute=0),

@@ -1,11 +1,12 @@
 """Weaver settings: one file, configured only from environment variables (see README)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from weaver.lib.env import env_bool, env_int, env_list, env_str, env_url
+from weaver.lib.env import env_bool, env_int, env_list, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("WEAVER_DATA_DIR", str(BASE_DIR / "var")))
@@ -43,12 +44,14 @@ INSTALLED_APPS = [
     "template_partials",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "csp",
     "weaver",
     "accounts",
     "networks",
     "funds",
     "clusters",
+    "surveys",
     "multiscale",
 ]
 
@@ -67,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "weaver.urls"
@@ -101,6 +106,11 @@ DATABASES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out login before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -233,6 +243,8 @@ if WEAVER_SNAPSHOT_WORKER_LOST_SECONDS <= 2 * WEAVER_SNAPSHOT_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(
         "WEAVER_SNAPSHOT_WORKER_LOST_SECONDS must be more than twice WEAVER_SNAPSHOT_HEARTBEAT_SECONDS"
     )
+# The most people one survey answer may name (per question): a guard against pasted or scripted lists.
+WEAVER_SURVEY_MAX_CONTACTS = env_int("WEAVER_SURVEY_MAX_CONTACTS", 50, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 
 # Django's cache: reads of done snapshots are rendered once and kept there (networks.cached_reads).
@@ -260,10 +272,32 @@ CACHES = {
 # How long a rendered read is kept; a new snapshot makes new keys anyway.
 WEAVER_READ_CACHE_SECONDS = env_int("WEAVER_READ_CACHE_SECONDS", 7 * 24 * 3600, minimum=1)
 
+# Who may create networks: "staff" (staff users, and users a staff member gave the "Can add network"
+# permission in the admin) or "any" (every logged-in user).
+WEAVER_NETWORK_CREATORS = env_str("WEAVER_NETWORK_CREATORS", "staff")
+if WEAVER_NETWORK_CREATORS not in ("staff", "any"):
+    raise ImproperlyConfigured(
+        f"WEAVER_NETWORK_CREATORS must be staff or any, not {WEAVER_NETWORK_CREATORS!r}"
+    )
+# Days an access invitation's link works.
+WEAVER_ACCESS_INVITATION_DAYS = env_int("WEAVER_ACCESS_INVITATION_DAYS", 14, minimum=1)
+
+# Login lockout (django-axes, attempts stored in the database): a login and address pair that failed
+# this many times is refused for the cool-off, counted from its last failure.
+AXES_FAILURE_LIMIT = env_int("WEAVER_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("WEAVER_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "weaver.lib.throttling.client_address"
+# How many proxies in front of the app append to X-Forwarded-For; 0 trusts only the socket's address.
+WEAVER_NUM_PROXIES = env_int("WEAVER_NUM_PROXIES", 0, minimum=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "weaver.lib.throttling.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "weaver.lib.throttling.AnonymousRateLimit",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -280,6 +314,16 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "weaver.lib.api.BrowsableAPIRenderer",
     ],
+    # Anonymous requests are counted by the last authentication class (before permissions answer 401).
+    "DEFAULT_THROTTLE_CLASSES": ["weaver.lib.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("WEAVER_API_ANON_RATE", "60/minute"),
+        "user": env_rate("WEAVER_API_USER_RATE", "600/minute"),
+        # Bad API tokens and password-reset e-mails, per client address (and per e-mail for resets).
+        "auth_failure": env_rate("WEAVER_API_AUTH_FAILURE_RATE", "20/hour"),
+        "password_reset": env_rate("WEAVER_PASSWORD_RESET_RATE", "5/hour"),
+    },
+    "NUM_PROXIES": WEAVER_NUM_PROXIES,
     "DEFAULT_PAGINATION_CLASS": "weaver.lib.api.Pagination",
     "DEFAULT_METADATA_CLASS": "weaver.lib.api.Metadata",
     "PAGE_SIZE": 50,
@@ -298,6 +342,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # AnonymousRateLimit only counts requests: it is no way to log in.
+    "AUTHENTICATION_WHITELIST": [
+        "weaver.lib.throttling.ThrottledTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ClusterStatusEnum": "clusters.models.LearningCluster.Status",
         "FollowUpStatusEnum": "clusters.models.FollowUp.Status",
@@ -305,6 +354,7 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "funds.models.Proposal.Status",
         "ReviewAssignmentStatusEnum": "funds.models.ReviewAssignment.Status",
         "SnapshotStatusEnum": "networks.models.Snapshot.Status",
+        "CampaignStatusEnum": "surveys.models.Campaign.Status",
         "MemberKindEnum": "networks.models.Member.Kind",
         "NetworkRoleEnum": "networks.models.Role",
         "SuggestionKindEnum": "networks.serializers_metrics.SuggestionKind",
@@ -328,6 +378,7 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "weaver.lib.api.schema_list_index_attrs",
         "weaver.lib.api.schema_optional_query_enums_take_empty",
+        "weaver.lib.throttling.schema_throttled_responses",
     ],
 }
 

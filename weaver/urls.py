@@ -5,6 +5,8 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import views as accounts_views
+from networks import views as networks_views
 from weaver import health
 from weaver.lib.docs import SwaggerView
 
@@ -14,6 +16,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_reset/", accounts_views.password_reset, name="password_reset"),
     # Django's view checks the link before the method, so it would answer any method with the page.
     path(
         "accounts/reset/<uidb64>/<token>/",
@@ -28,8 +31,10 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file: no inline script for the CSP.
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("networks/", include("networks.urls")),
+    path("invitations/<str:token>/", networks_views.invitation_accept, name="invitation-accept"),
     path("networks/<slug:slug>/clusters/", include("clusters.urls")),
     path("networks/<slug:slug>/funds/", include("funds.urls")),
+    path("", include("surveys.urls")),
     path("networks/<slug:slug>/multiscale/", include("multiscale.urls")),
 ]
 

@@ -8,10 +8,10 @@ from rest_framework.test import APIClient
 from clusters.models import LearningCluster
 from clusters.selectors import cluster_warnings
 from clusters.services import peer_assist_create
-from networks.models import MemberMetric, Relationship, Snapshot
+from networks.models import MemberMetric, Relationship, Role, Snapshot
 from networks.services import tags_resolve
 from tests.clusters.factories import ClusterFactory, ClusterPersonFactory, ParticipantFactory, SessionFactory
-from tests.factories import MemberFactory, OrganisationFactory, UserFactory
+from tests.factories import MemberFactory, OrganisationFactory, RoleFactory, UserFactory
 
 BASE = "/api/v1/networks/healthy-valleys"
 
@@ -293,6 +293,26 @@ def test_the_facilitator_changes_the_cluster_over_the_api(api, network, dave, cl
     assert (response.json()["name"], response.json()["status"]) == ("Walkers", "active")
     cluster.refresh_from_db()
     assert (cluster.name, cluster.status) == ("Walkers", "active")
+
+
+def test_a_facilitator_cannot_make_a_member_a_facilitator_by_patching_the_cluster(
+    api, network, dave, bob, cluster
+):
+    response = api(dave).patch(f"{BASE}/clusters/{cluster.pk}/", {"facilitators": [dave.pk, bob.pk]})
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["attr"], error["code"]) == ("facilitators", "does_not_exist")
+    assert set(network.roles.filter(user=bob).values_list("role", flat=True)) == {Role.MEMBER}
+    assert list(cluster.facilitators.all()) == [dave]
+
+
+def test_a_coordinator_picks_a_facilitator_of_the_network_for_the_cluster(api, network, alice, dave, cluster):
+    erin = UserFactory(username="erin")
+    RoleFactory(network=network, user=erin, role=Role.FACILITATOR)
+    response = api(alice).patch(f"{BASE}/clusters/{cluster.pk}/", {"facilitators": [erin.pk]})
+    assert response.status_code == 200
+    assert list(cluster.facilitators.all()) == [erin]
+    assert set(network.roles.filter(user=erin).values_list("role", flat=True)) == {Role.FACILITATOR}
 
 
 def test_bob_taking_part_cannot_patch_the_cluster_and_charlie_gets_404(api, bob_in_cluster, charlie, cluster):

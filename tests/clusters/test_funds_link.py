@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -31,7 +32,7 @@ def decided_round(network, alice):
 
 
 def login(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.login(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
     return client
 
 

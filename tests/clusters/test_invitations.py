@@ -6,6 +6,7 @@ import re
 from email import policy
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -224,7 +225,7 @@ def test_the_strict_reader_refuses_what_the_old_file_got_wrong():
 
 
 def login(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.login(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
     return client
 
 

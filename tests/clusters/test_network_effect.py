@@ -1,4 +1,5 @@
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -51,7 +52,7 @@ def woven(network, alice, cluster, two_valleys):
 
 
 def login(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.login(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
     return client
 
 

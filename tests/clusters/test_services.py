@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clusters.models import Attendance, FollowUp, SessionTieEffect
+from clusters.models import Attendance, FollowUp, LearningCluster, SessionTieEffect
 from clusters.selectors import cluster_stats, cluster_warnings
 from clusters.services import (
     advice_add,
@@ -26,7 +26,7 @@ from networks.models import MemberMetric, Relationship, Role, Snapshot
 from networks.permissions import has_role
 from networks.services import relationship_add, relationship_update
 from tests.clusters.factories import ClusterPersonFactory, ParticipantFactory, SessionFactory
-from tests.factories import MemberFactory, OrganisationFactory, UserFactory
+from tests.factories import MemberFactory, OrganisationFactory, RoleFactory, UserFactory
 
 
 def people_of(cluster, n):
@@ -141,13 +141,21 @@ def test_an_organisation_cannot_take_part_twice_or_come_from_another_network(
         participant_add(user=alice, cluster=cluster, organisation=OrganisationFactory(network=other_network))
 
 
-def test_creating_a_cluster_sets_tags_and_gives_facilitators_a_role(network, alice):
+def test_creating_a_cluster_sets_tags_and_facilitators_chosen_among_the_networks_facilitators(network, alice):
     erin = UserFactory(username="erin")
+    RoleFactory(network=network, user=erin, role=Role.FACILITATOR)
     cluster, _ = cluster_create(
         user=alice, network=network, name="Walk", strategy_tags=["Walking groups"], facilitators=[erin]
     )
     assert [t.name for t in cluster.strategy_tags.all()] == ["Walking groups"]
-    assert has_role(erin, network, Role.FACILITATOR)
+    assert list(cluster.facilitators.all()) == [erin]
+
+
+def test_a_login_without_the_facilitator_role_cannot_facilitate_and_gets_no_role(network, alice, bob):
+    with pytest.raises(ValidationError, match="not a facilitator of this network"):
+        cluster_create(user=alice, network=network, name="Walk", facilitators=[bob])
+    assert not has_role(bob, network, Role.FACILITATOR)
+    assert not LearningCluster.objects.filter(name="Walk").exists()
 
 
 def test_a_cluster_cannot_end_before_it_starts(network, alice, cluster):

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,7 +30,7 @@ def peer_assist(alice, cluster, session):
 
 
 def login(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.login(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
     return client
 
 
@@ -310,6 +311,16 @@ def test_the_facilitator_edits_the_cluster_on_its_page(client, network, dave, cl
     assert response.status_code == 302 and response["Location"] == cluster.get_absolute_url()
     cluster.refresh_from_db()
     assert (cluster.name, cluster.status) == ("Walking groups north", "active")
+    assert list(cluster.facilitators.all()) == [dave]
+
+
+def test_the_facilitator_cannot_pick_a_member_as_facilitator_on_the_edit_page(
+    client, network, dave, bob, cluster
+):
+    url = reverse("clusters:cluster-edit", args=[network.slug, cluster.pk])
+    response = login(client, dave).post(url, edit_form(facilitators=[dave.pk, bob.pk]))
+    assert response.status_code == 200 and response.context["form"].errors["facilitators"]
+    assert not network.roles.filter(user=bob).exclude(role="member").exists()
     assert list(cluster.facilitators.all()) == [dave]
 
 

@@ -7,12 +7,14 @@ payload and report no CSP violation (the page fixture's guard checks the policy 
 """
 
 import os
+from datetime import timedelta
 from itertools import count
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import models
+from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 
 from clusters.models import ClusterParticipant, ClusterSession, FollowUp, LearningCluster, PeerAssist
@@ -20,7 +22,8 @@ from funds.models import Fund, Proposal, ReviewAssignment, Round
 from networks import snapshots
 from networks.importing import import_batch_create
 from networks.management.commands.seed_demo import SLUG
-from networks.models import ImportBatch, Member, Network, Relationship, Snapshot
+from networks.models import AccessInvitation, ImportBatch, Member, Network, Relationship, Snapshot
+from surveys.models import Campaign, Invitation
 from tests.e2e.conftest import log_in, new_guarded_page
 from tests.fixtures.spreadsheets import csv_files
 from tests.weaver.pages import declared_methods, pages
@@ -122,6 +125,13 @@ def _values(network: Network, user, round: Round) -> dict[tuple[str, str], objec
         or ReviewAssignment.objects.filter(proposal__round=round).first()
     )
     session = ClusterSession.objects.filter(cluster=cluster).first()
+    invitation = AccessInvitation.objects.filter(network=network).first() or AccessInvitation.objects.create(
+        network=network,
+        member=person,
+        email="invited@example.org",
+        roles=["member"],
+        expires_at=timezone.now() + timedelta(days=1),
+    )
     return {
         ("networks", "slug"): network.slug,
         ("members", "pk"): person.pk,
@@ -142,9 +152,19 @@ def _values(network: Network, user, round: Round) -> dict[tuple[str, str], objec
         .first()
         .pk,
         ("participants", "participant_pk"): ClusterParticipant.objects.filter(cluster=cluster).first().pk,
+        ("surveys", "pk"): Campaign.objects.filter(network=network).order_by("pk").first().pk,
+        ("survey", "campaign_pk"): (survey_invitation := _survey_invitation(network, user)).campaign_id,
+        ("<int:campaign_pk>", "token"): survey_invitation.token,
         ("reset", "uidb64"): "MQ",
         ("<uidb64>", "token"): "set-password",
+        ("invitations", "token"): invitation.token,
     }
+
+
+def _survey_invitation(network: Network, user) -> Invitation:
+    """The user's own invitation to the demo's open survey (the coordinator has none: anyone's)."""
+    invitations = Invitation.objects.filter(campaign__network=network, campaign__status=Campaign.Status.OPEN)
+    return invitations.filter(member__user=user).first() or invitations.order_by("pk").first()
 
 
 def page_urls(network: Network, user) -> list[str]:

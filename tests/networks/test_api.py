@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from networks.models import Member, NetworkRole, Relationship, Role
-from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
+from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory, allow_network_creation
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +53,9 @@ def names(response) -> list[str]:
 # Networks
 
 
-def test_any_signed_in_user_can_create_a_network_and_becomes_its_coordinator(charlie):
+def test_a_login_allowed_to_create_networks_creates_one_and_becomes_its_coordinator(charlie):
     client = APIClient()
-    client.force_authenticate(charlie)
+    client.force_authenticate(allow_network_creation(charlie))
     response = client.post(
         "/api/v1/networks/", {"name": "River Towns", "slug": "river-towns", "purpose": "Cleaner rivers."}
     )
@@ -67,7 +67,19 @@ def test_any_signed_in_user_can_create_a_network_and_becomes_its_coordinator(cha
     ).exists()
 
 
-def test_creating_a_network_with_a_taken_or_malformed_slug_is_a_400(api, network):
+def test_a_login_not_allowed_to_create_networks_gets_403_unless_creators_is_any(settings, charlie):
+    client = APIClient()
+    client.force_authenticate(charlie)
+    body = {"name": "River Towns", "slug": "river-towns", "purpose": "Cleaner rivers."}
+    response = client.post("/api/v1/networks/", body)
+    assert response.status_code == 403 and response.json()["errors"][0]["code"] == "permission_denied"
+    assert not NetworkRole.objects.filter(network__slug="river-towns").exists()
+    settings.WEAVER_NETWORK_CREATORS = "any"
+    assert client.post("/api/v1/networks/", body).status_code == 201
+
+
+def test_creating_a_network_with_a_taken_or_malformed_slug_is_a_400(api, network, alice):
+    allow_network_creation(alice)
     taken = api.post("/api/v1/networks/", {"name": "X", "slug": network.slug, "purpose": "p"})
     assert "slug" in field_errors(taken)
     malformed = api.post("/api/v1/networks/", {"name": "X", "slug": "not a slug!", "purpose": "p"})

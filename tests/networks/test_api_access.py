@@ -3,6 +3,7 @@ charlie (coordinator elsewhere) gets 404 for everything of alice's network, anon
 
 import pytest
 from django.core.management import call_command
+from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -153,7 +154,7 @@ def test_drf_create_token_gives_alice_a_working_token(alice, capsys):
 
 def test_session_login_works_for_the_api(alice):
     client = APIClient()
-    assert client.login(username="alice", password=PASSWORD)
+    assert client.login(request=RequestFactory().post("/"), username="alice", password=PASSWORD)
     assert client.get(f"{BASE}/members/").status_code == 200
 
 

@@ -9,8 +9,8 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from networks import services
-from networks.models import Role
-from tests.factories import MemberFactory, OrganisationFactory
+from networks.models import AccessInvitation, Role
+from tests.factories import MemberFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,37 +37,41 @@ def roles(network, user) -> set[str]:
     return set(network.roles.filter(user=user).values_list("role", flat=True))
 
 
-def test_alice_lists_every_login_with_its_person_username_roles_and_password_state(network, alice, bob, dana):
-    services.access_set(user=alice, network=network, member=dana, roles=["reviewer", "member"])
-    dana.refresh_from_db()
+def test_alice_lists_every_login_with_its_person_roles_and_password_state_but_no_username(
+    network, alice, bob, dana
+):
+    dana_login = UserFactory(username="dana-secret", first_name="", last_name="", email="dana@example.org")
+    dana.user = dana_login
+    dana.save()
+    services.access_set(user=alice, network=network, member=dana, roles=["reviewer"])  # invited: not listed
+    services.role_grant(network=network, user=dana_login, role=Role.REVIEWER)
+    services.role_grant(network=network, user=dana_login, role=Role.MEMBER)
     response = client_for(alice).get(BASE)
     assert response.status_code == 200
     assert response.json()["results"] == [
         {
             "id": alice.pk,
-            "username": "alice",
-            "name": alice.get_full_name() or "alice",
+            "name": alice.get_full_name() or f"Login {alice.pk}",
             "person": None,
             "roles": ["coordinator"],
             "password_chosen": True,
         },
         {
             "id": bob.pk,
-            "username": "bob",
-            "name": bob.get_full_name() or "bob",
+            "name": bob.get_full_name() or f"Login {bob.pk}",
             "person": None,
             "roles": ["member"],
             "password_chosen": True,
         },
         {
-            "id": dana.user.pk,
-            "username": "dana",
+            "id": dana_login.pk,
             "name": "Dana Osei",
             "person": dana.pk,
             "roles": ["member", "reviewer"],
-            "password_chosen": False,
+            "password_chosen": True,
         },
     ]
+    assert "dana-secret" not in response.content.decode() and '"alice"' not in response.content.decode()
 
 
 @pytest.mark.parametrize(("persona", "status"), [("bob", 403), ("charlie", 404), ("anonymous", 401)])
@@ -77,45 +81,71 @@ def test_only_coordinators_list_give_or_take_away_access(network, alice, bob, ch
     assert client.get(BASE).status_code == status
     assert client.post(BASE, {"member": dana.pk, "roles": ["coordinator"]}).status_code == status
     assert client.delete(f"{BASE}{alice.pk}/").status_code == status
-    dana.refresh_from_db()
-    assert dana.user is None and roles(network, alice) == {"coordinator"}
+    assert client.get(f"{BASE}invitations/").status_code == status
+    assert not AccessInvitation.objects.exists() and roles(network, alice) == {"coordinator"}
 
 
-def test_alice_gives_a_person_a_login_and_they_are_invited_by_email(
+def test_a_known_and_an_unknown_email_get_the_same_answer_and_neither_gets_a_role(
     network, alice, dana, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(alice).post(BASE, {"member": dana.pk, "roles": ["reviewer", "member"]})
-    assert response.status_code == 201
+    existing = UserFactory(username="known-login", email="known@example.org")
+    known = MemberFactory(network=network, name="Kim Known", email="known@example.org")
+    answers = {}
+    for person in (known, dana):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(alice).post(BASE, {"member": person.pk, "roles": ["reviewer", "member"]})
+        answers[person.name] = response
+    bodies = [r.json() for r in answers.values()]
+    assert [r.status_code for r in answers.values()] == [201, 201]
+    assert [set(b) for b in bodies] == [{"account", "invitation", "added", "removed"}] * 2
+    assert [set(b["invitation"]) for b in bodies] == [set(bodies[0]["invitation"])] * 2
+    for body, person in zip(bodies, (known, dana), strict=True):
+        invitation = AccessInvitation.objects.get(member=person)
+        assert body == {
+            "account": None,
+            "invitation": {
+                "id": invitation.pk,
+                "person": person.pk,
+                "name": person.name,
+                "email": person.email,
+                "roles": ["member", "reviewer"],
+                "status": "pending",
+                "invited_by": alice.get_full_name() or None,
+                "created_at": body["invitation"]["created_at"],
+                "expires_at": body["invitation"]["expires_at"],
+            },
+            "added": [],
+            "removed": [],
+        }
+    assert "known-login" not in answers["Kim Known"].content.decode()
+    assert roles(network, existing) == set()
     dana.refresh_from_db()
-    assert response.json() == {
-        "account": {
-            "id": dana.user.pk,
-            "username": "dana",
-            "name": "Dana Osei",
-            "person": dana.pk,
-            "roles": ["member", "reviewer"],
-            "password_chosen": False,
-        },
-        "created": True,
-        "added": ["member", "reviewer"],
-        "removed": [],
-    }
-    assert roles(network, dana.user) == {"member", "reviewer"}
-    [message] = mail.outbox
-    assert message.to == ["dana@example.org"]
+    assert dana.user is None
+    assert sorted(m.to[0] for m in mail.outbox) == ["dana@example.org", "known@example.org"]
 
 
-def test_posting_again_sets_exactly_the_roles_sent_on_the_same_login(network, alice, dana):
-    services.access_set(user=alice, network=network, member=dana, roles=["member"])
-    dana.refresh_from_db()
-    mail.outbox.clear()
-    response = client_for(alice).post(BASE, {"member": dana.pk, "roles": ["facilitator"]})
+def test_posting_again_sets_exactly_the_roles_sent_on_a_login_with_access(network, alice, bob):
+    person = MemberFactory(network=network, name="Bob Baker", email="bob@example.org", user=bob)
+    response = client_for(alice).post(BASE, {"member": person.pk, "roles": ["facilitator"]})
     assert response.status_code == 201
     body = response.json()
-    assert (body["created"], body["added"], body["removed"]) == (False, ["facilitator"], ["member"])
-    assert body["account"]["id"] == dana.user.pk and body["account"]["roles"] == ["facilitator"]
+    assert (body["invitation"], body["added"], body["removed"]) == (None, ["facilitator"], ["member"])
+    assert body["account"]["id"] == bob.pk and body["account"]["roles"] == ["facilitator"]
     assert mail.outbox == []
+
+
+def test_alice_lists_and_withdraws_pending_invitations(network, alice, bob, dana):
+    change = services.access_set(user=alice, network=network, member=dana, roles=["member"])
+    listing = client_for(alice).get(f"{BASE}invitations/")
+    assert listing.status_code == 200
+    assert [(i["id"], i["name"], i["status"]) for i in listing.json()["results"]] == [
+        (change.invitation.pk, "Dana Osei", "pending")
+    ]
+    assert client_for(bob).delete(f"{BASE}invitations/{change.invitation.pk}/").status_code == 403
+    assert client_for(alice).delete(f"{BASE}invitations/{change.invitation.pk}/").status_code == 204
+    assert client_for(alice).get(f"{BASE}invitations/").json()["results"] == []
+    for invitation_id in (change.invitation.pk, 999_999, 2**63):
+        assert client_for(alice).delete(f"{BASE}invitations/{invitation_id}/").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -167,8 +197,10 @@ def test_the_last_coordinator_keeps_the_role_whether_changed_or_removed(network,
 
 
 def test_alice_takes_away_every_role_of_a_login_which_then_gets_404(network, alice, bob, dana):
-    services.access_set(user=alice, network=network, member=dana, roles=["reviewer", "member"])
-    dana.refresh_from_db()
+    dana.user = UserFactory(username="dana", email=dana.email)
+    dana.save()
+    services.role_grant(network=network, user=dana.user, role=Role.REVIEWER)
+    services.role_grant(network=network, user=dana.user, role=Role.MEMBER)
     for account in (bob, dana.user):
         response = client_for(alice).delete(f"{BASE}{account.pk}/")
         assert response.status_code == 204 and response.content == b""
@@ -197,5 +229,11 @@ def test_the_schema_documents_the_access_resource():
     (user_id,) = [p for p in detail["delete"]["parameters"] if p["name"] == "user_id"]
     assert user_id["schema"]["type"] == "integer"
     account = schema["components"]["schemas"]["Account"]["properties"]
-    assert set(account) == {"id", "username", "name", "person", "roles", "password_chosen"}
+    assert set(account) == {"id", "name", "person", "roles", "password_chosen"}
+    invitations = schema["paths"]["/api/v1/networks/{network_slug}/access/invitations/"]
+    assert set(invitations) == {"get"}
+    withdraw = schema["paths"]["/api/v1/networks/{network_slug}/access/invitations/{invitation_id}/"]
+    assert set(withdraw) == {"delete"} and set(withdraw["delete"]["responses"]) >= {"204", "403", "404"}
+    change = schema["components"]["schemas"]["AccessChange"]["properties"]
+    assert set(change) == {"account", "invitation", "added", "removed"}
     assert account["person"]["nullable"] is True

@@ -17,7 +17,6 @@ from networks.importing import (
     planning,
 )
 from networks.models import ImportBatch, Member, Relationship
-from tests.factories import PASSWORD
 from tests.fixtures.spreadsheets import MEMBERS, TIES, csv_files, kumu_files
 
 ROWS = len(MEMBERS) - 1 + len(TIES) - 1
@@ -215,7 +214,7 @@ def test_the_progress_card_polls_while_working_and_stops_when_done(
     client, network, alice, django_capture_on_commit_callbacks
 ):
     batch = create(network, alice, run=False, capture=django_capture_on_commit_callbacks)
-    client.login(username=alice.username, password=PASSWORD)
+    client.force_login(alice)
     url = reverse("networks:import-progress", args=[network.slug, batch.pk])
 
     working = client.get(url, headers={"HX-Request": "true"})
@@ -235,9 +234,9 @@ def test_bob_cannot_poll_an_imports_progress_and_charlie_gets_404(
     batch = create(network, alice, run=False, capture=django_capture_on_commit_callbacks)
     url = reverse("networks:import-progress", args=[network.slug, batch.pk])
 
-    client.login(username=bob.username, password=PASSWORD)
+    client.force_login(bob)
     assert client.get(url).status_code == 403
-    client.login(username=charlie.username, password=PASSWORD)
+    client.force_login(charlie)
     assert client.get(url).status_code == 404
 
 

@@ -14,7 +14,6 @@ from django.urls import reverse
 
 from networks.importing import import_batches_reconcile
 from networks.models import ImportBatch, Member, Relationship
-from tests.factories import PASSWORD
 from tests.fixtures.spreadsheets import csv_bytes
 from tests.workers import celery_worker, wait_for
 
@@ -45,7 +44,7 @@ def batch_of(network) -> ImportBatch:
 
 
 def upload_and_preview(client, network, alice) -> ImportBatch:
-    client.login(username=alice.username, password=PASSWORD)
+    client.force_login(alice)
     response = client.post(reverse("networks:import-upload", args=[network.slug]), {"files": large_files()})
     assert response.status_code == 302
     wait_for(lambda: batch_of(network).status == ImportBatch.Status.PREVIEWED, timeout=120, interval=0.1)

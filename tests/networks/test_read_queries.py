@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from networks import cached_reads, snapshots
 from networks.models import Member, NetworkRole, Relationship, Role, Snapshot
-from tests.factories import PASSWORD, RelationshipFactory
+from tests.factories import RelationshipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_a_read_takes_at_most_four_queries_then_one_from_the_cache(token_client,
 
 @pytest.mark.parametrize("path", ["/metrics/", "/metrics/members/?ordering=degree"])
 def test_a_session_read_from_the_cache_takes_two_queries(client, alice, history, path, real_broker):
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     count(client, BASE + path)
     queries, response = count(client, BASE + path)
     assert queries == 2  # the session; the user, their roles and the current snapshot
@@ -162,7 +162,7 @@ def test_a_stored_export_is_sent_compressed_to_clients_that_accept_it_and_stream
 def test_the_health_page_reads_the_current_snapshot_once_without_its_large_parts(
     client, alice, history, real_broker
 ):
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     url = reverse("networks:dashboard", kwargs={"slug": "healthy-valleys"})
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
@@ -177,7 +177,7 @@ def test_the_health_page_reads_the_current_snapshot_once_without_its_large_parts
 def test_the_maps_data_is_kept_and_served_after_two_queries_until_a_tie_changes(
     client, alice, network, history, real_broker
 ):
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     url = reverse("networks:map-data", kwargs={"slug": "healthy-valleys"}) + "?view=all"
     _, rendered = count(client, url)
     queries, stored = count(client, url, HTTP_ACCEPT_ENCODING="gzip")

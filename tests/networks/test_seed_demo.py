@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
@@ -288,6 +288,8 @@ def test_the_demo_logins_have_the_right_roles_are_linked_to_people_and_are_print
     )
     assert permissions.can_edit(coordinator, network)
     assert permissions.has_role(member, network, Role.MEMBER) and not permissions.can_edit(member, network)
+    # Starting networks is for staff and those they allow (WEAVER_NETWORK_CREATORS): the demo allows Cora.
+    assert permissions.can_create_network(coordinator) and not permissions.can_create_network(member)
     for name, role in (
         ("reviewer", Role.REVIEWER),
         ("facilitator", Role.FACILITATOR),
@@ -391,7 +393,7 @@ PAGES = [
 def test_each_demo_login_opens_its_pages_and_sees_the_demo(
     demo, db, client, username, page, target, expected
 ):
-    assert client.login(username=username, password="weaver-demo")
+    assert client.login(request=RequestFactory().post("/"), username=username, password="weaver-demo")
     kwargs = {"slug": SLUG}
     if target == "cluster":
         kwargs["pk"] = LearningCluster.objects.get(network__slug=SLUG).pk
@@ -408,7 +410,7 @@ def test_the_reviewer_login_finds_its_waiting_review_on_my_reviews(demo, db, cli
     waiting = ReviewAssignment.objects.get(
         reviewer__user=login("reviewer"), status=ReviewAssignment.Status.ASSIGNED
     )
-    assert client.login(username="reviewer", password="weaver-demo")
+    assert client.login(request=RequestFactory().post("/"), username="reviewer", password="weaver-demo")
     response = client.get(reverse("funds:my-reviews", kwargs={"slug": SLUG}))
     assert response.status_code == 200
     text = response.content.decode()

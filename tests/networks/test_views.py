@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from networks import services
 from networks.models import Member, Network, Relationship, Role
-from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory
+from tests.factories import MemberFactory, OrganisationFactory, RelationshipFactory, allow_network_creation
 
 
 @pytest.fixture(autouse=True)
@@ -193,7 +193,7 @@ def test_another_networks_member_is_a_404_even_for_a_coordinator(client, alice, 
 
 
 def test_creating_a_network_makes_me_its_coordinator(client, bob):
-    client.force_login(bob)
+    client.force_login(allow_network_creation(bob))
     response = client.post(
         reverse("networks:network-list"), {"name": "River Learning Circle", "purpose": "Learn together."}
     )
@@ -203,12 +203,32 @@ def test_creating_a_network_makes_me_its_coordinator(client, bob):
 
 
 def test_a_taken_network_web_name_is_explained_next_to_the_field(client, bob, network):
-    client.force_login(bob)
+    client.force_login(allow_network_creation(bob))
     response = client.post(
         reverse("networks:network-list"), {"name": "Other", "slug": network.slug, "purpose": "x"}
     )
     assert response.status_code == 200
     assert "slug" in response.context["form"].errors
+
+
+def test_by_default_only_staff_and_those_they_allow_create_networks_on_the_page(client, bob, charlie):
+    client.force_login(bob)
+    page = client.get(reverse("networks:network-list")).text
+    assert "Start a new network" not in page
+    response = client.post(reverse("networks:network-list"), {"name": "Mine", "purpose": "Mine."})
+    assert response.status_code == 403 and not Network.objects.filter(name="Mine").exists()
+    charlie.is_staff = True
+    charlie.save()
+    client.force_login(charlie)
+    assert "Start a new network" in client.get(reverse("networks:network-list")).text
+    assert client.post(reverse("networks:network-list"), {"name": "Ours", "purpose": "x"}).status_code == 302
+
+
+def test_with_network_creators_set_to_any_every_login_creates_networks(client, settings, bob):
+    settings.WEAVER_NETWORK_CREATORS = "any"
+    client.force_login(bob)
+    response = client.post(reverse("networks:network-list"), {"name": "Mine", "purpose": "Mine."})
+    assert response.status_code == 302 and Network.objects.filter(name="Mine").exists()
 
 
 def test_the_network_home_leads_with_the_purpose_and_counts(client, network, alice, ana, ben, tie):

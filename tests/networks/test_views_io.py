@@ -3,6 +3,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -28,7 +29,7 @@ def client(client, django_capture_on_commit_callbacks):
 
 
 def login(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.login(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
     return client
 
 

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -14,7 +15,7 @@ from tests.factories import PASSWORD, MemberFactory, OrganisationFactory, Relati
 
 
 def _login(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.login(request=RequestFactory().post("/"), username=user.username, password=PASSWORD)
     return client
 
 

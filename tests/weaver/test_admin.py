@@ -3,7 +3,7 @@ from django.apps import apps
 from django.contrib import admin
 
 
-@pytest.mark.parametrize("app_label", ["accounts", "networks", "funds", "clusters", "weaver"])
+@pytest.mark.parametrize("app_label", ["accounts", "networks", "funds", "clusters", "surveys", "weaver"])
 def test_every_model_is_in_the_admin(app_label):
     missing = [
         model.__name__
@@ -16,5 +16,5 @@ def test_every_model_is_in_the_admin(app_label):
 def test_the_admin_index_lists_the_apps(admin_client):
     response = admin_client.get("/admin/")
     assert response.status_code == 200
-    for name in (b"Networks", b"Funds", b"Clusters"):
+    for name in (b"Networks", b"Funds", b"Clusters", b"Surveys"):
         assert name in response.content

@@ -35,8 +35,12 @@ def route_paths(world):
         for kwarg in kwarg_names:
             if kwarg in ("network_slug", "slug"):
                 kwargs[kwarg] = world.network.slug
-            else:
-                kwargs[kwarg] = world.id_for(model_of(view_class, initkwargs))
+            elif kwarg.endswith("_pk"):  # a parent in a nested route, named after its model: round_pk
+                kwargs[kwarg] = world.id_for_model_name(kwarg.removesuffix("_pk"))
+            else:  # the view's own object, else the model the kwarg is named after (member_id)
+                kwargs[kwarg] = world.id_for(model_of(view_class, initkwargs)) or world.id_for_model_name(
+                    kwarg.removesuffix("_id")
+                )
                 assert kwargs[kwarg] is not None, f"{name}: tests/api_world.py has no object for {kwarg}"
         yield reverse(name, kwargs=kwargs)
 

@@ -53,8 +53,12 @@ REVIEWED = {
         "{% autoescape off %}Hello {{ reviewer }},",
     ): "a plain-text e-mail",
     (
+        "templates/surveys/emails/invitation.txt",
+        "{% autoescape off %}Hello {{ invitation.member.name }},",
+    ): "a plain-text e-mail",
+    (
         "templates/networks/emails/access_invitation.txt",
-        "{% autoescape off %}Hello {{ account.first_name|default:account.username }},",
+        "{% autoescape off %}Hello {{ name }},",
     ): "a plain-text e-mail",
     ("templates/networks/dashboard.html", '{{ trends|json_script:"trend-data" }}'): (
         "json_script escapes <, > and & inside the JSON; dashboard.js reads it with JSON.parse"

@@ -6,7 +6,11 @@ from rest_framework import serializers
 from weaver.lib.api import StrictFieldsMixin
 
 # Serializers that read query parameters, where the page's own parameters (page, page_size) also live.
-QUERY_PARAMETER_SERIALIZERS = {"networks.serializers_metrics.SuggestionQuerySerializer"}
+QUERY_PARAMETER_SERIALIZERS = {
+    "networks.serializers_metrics.SuggestionQuerySerializer",
+    "funds.api_rounds.ConflictFilterSerializer",
+    "funds.serializers.PreviewParamsSerializer",
+}
 
 
 def subclasses(cls):
@@ -19,7 +23,7 @@ def project_serializers():
     apps.get_app_configs()  # every app's modules are imported by then (their urls import their APIs)
     from weaver import urls  # noqa: F401
 
-    ours = ("networks.", "funds.", "clusters.", "accounts.", "weaver.", "multiscale.")
+    ours = ("networks.", "funds.", "clusters.", "surveys.", "accounts.", "weaver.", "multiscale.")
     return {
         f"{c.__module__}.{c.__qualname__}": c
         for c in subclasses(serializers.Serializer)

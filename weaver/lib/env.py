@@ -1,6 +1,7 @@
 """Typed readers for environment variables that fail loudly on bad values."""
 
 import os
+import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,6 +44,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate as DRF writes it: `60/minute`, `5/hour`, `1000/day`."""
+    raw = os.environ.get(name, default).strip()
+    if not _RATE.match(raw):
+        raise ImproperlyConfigured(f"{name} must be a rate like 60/minute or 5/hour, got {raw!r}")
+    return raw
 
 
 def env_url(

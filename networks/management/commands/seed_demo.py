@@ -16,7 +16,9 @@ import os
 import random
 import unicodedata
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -145,6 +147,10 @@ class Command(BaseCommand):
                 network = services.network_create(user=coordinator, name=NAME, slug=SLUG, purpose=PURPOSE)
                 _seed(network, coordinator)
             services.role_grant(network=network, user=coordinator, role=Role.COORDINATOR)
+            # What a staff member would do in the admin, so the demo shows starting a network too.
+            coordinator.user_permissions.add(
+                Permission.objects.get(content_type__app_label="networks", codename="add_network")
+            )
             users = {"coordinator": coordinator}
             for username, role, (org, index), _ in LOGINS:
                 users[username] = _login(network, username, password, org=org, index=index)
@@ -153,6 +159,12 @@ class Command(BaseCommand):
             if created:
                 funds_demo.seed(network=network, users=users, rng=random.Random(f"{SEED}-funds"))
                 clusters_demo.seed(network=network, users=users, rng=random.Random(f"{SEED}-clusters"))
+                # Apps that bring their own demo data (surveys) offer it as AppConfig.demo_seed.
+                for config in apps.get_app_configs():
+                    if hasattr(config, "demo_seed"):
+                        config.demo_seed(
+                            network=network, users=users, rng=random.Random(f"{SEED}-{config.label}")
+                        )
                 # Its figures now, not after the edits' debounce: the first visit shows the map.
                 snapshot_request(network=network, trigger=Snapshot.Trigger.COMMAND)
                 self.stdout.write(self.style.SUCCESS(f"Loaded the demo network “{NAME}”."))
@@ -174,7 +186,9 @@ class Command(BaseCommand):
         )
         self.stdout.write("")
         self.stdout.write("  Open http://127.0.0.1:8000/ and log in:")
-        self.stdout.write(f"    {'coordinator':<11} / {password}   (can change everything)")
+        self.stdout.write(
+            f"    {'coordinator':<11} / {password}   (can change everything, and start networks)"
+        )
         for username, _, _, what in LOGINS:
             person = network.members.filter(user=users[username]).first()
             who = f"{person.name}: " if person else ""

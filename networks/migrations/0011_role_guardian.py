@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('networks', '0008_snapshot_heartbeat_at'),
+        ('networks', '0010_relationship_reports'),
     ]
 
     operations = [
