@@ -225,6 +225,7 @@ ROLE_HELP = {
     "reviewer": "reviews the fund proposals assigned to them",
     "facilitator": "runs learning clusters: sessions, attendance, peer assists",
     "member": "looks at the network, applies to funds, takes part in clusters",
+    "guardian": "in a meta-network, reads what its member networks agreed to share",
 }
 
 

@@ -49,6 +49,8 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", "Reviewer"
     FACILITATOR = "facilitator", "Facilitator"
     MEMBER = "member", "Member"
+    # Network guardians tend a meta-network (multiscale app): they read what member networks share.
+    GUARDIAN = "guardian", "Network guardian"
 
 
 class NetworkRole(models.Model):

@@ -12,6 +12,8 @@ from clusters import services as cluster_services
 from clusters.models import ClusterSession, FollowUp, LearningCluster, Lesson, PeerAssist
 from funds import services as fund_services
 from funds.models import Award, Fund, Proposal, ReviewAssignment, Reviewer, Round
+from multiscale import services as multiscale_services
+from multiscale.models import MemberNetwork, Prospect
 from networks import services as network_services
 from networks import snapshots
 from networks.models import AccessInvitation, Member, Network, Relationship, Snapshot
@@ -80,6 +82,12 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
         user=alice, network=network, member=people[2], roles={"member"}
     ).invitation
 
+    prospect = multiscale_services.prospect_create(user=alice, network=network, name="Zoe", why="new_ideas")
+    neighbour = Network.objects.create(name="Neighbours", slug="neighbours", purpose="Next valley.")
+    member_network = multiscale_services.member_network_invite(
+        user=alice, meta=network, local_slug=neighbour.slug, sharing="people"
+    )
+
     return ApiWorld(
         network=network,
         ids={
@@ -101,6 +109,8 @@ def api_world(*, network: Network, alice, bob, charlie) -> ApiWorld:
             Lesson: lesson.pk,
             AccessInvitation: invitation.pk,
             Campaign: campaign.pk,
+            Prospect: prospect.pk,
+            MemberNetwork: member_network.pk,
         },
         tokens={
             persona: Token.objects.create(user=user).key

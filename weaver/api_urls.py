@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("clusters.api_urls")),
     path("", include("funds.api_urls")),
     path("", include("surveys.api_urls")),
+    path("", include("multiscale.api_urls")),
 ]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "funds",
     "clusters",
     "surveys",
+    "multiscale",
 ]
 
 MIDDLEWARE = [
@@ -358,6 +359,10 @@ SPECTACULAR_SETTINGS = {
         "MemberKindEnum": "networks.models.Member.Kind",
         "NetworkRoleEnum": "networks.models.Role",
         "SuggestionKindEnum": "networks.serializers_metrics.SuggestionKind",
+        "ProspectStatusEnum": "multiscale.models.Prospect.Status",
+        "ProspectMoveStatusEnum": "multiscale.serializers.MOVE_STAGES",
+        "MemberNetworkStatusEnum": "multiscale.models.MemberNetwork.Status",
+        "SharingEnum": "multiscale.models.Sharing",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

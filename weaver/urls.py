@@ -37,6 +37,7 @@ urlpatterns = [
     path("networks/<slug:slug>/clusters/", include("clusters.urls")),
     path("networks/<slug:slug>/funds/", include("funds.urls")),
     path("", include("surveys.urls")),
+    path("networks/<slug:slug>/multiscale/", include("multiscale.urls")),
 ]
 
 # JSON in the API's error shape under /api/, Django's pages elsewhere.

@@ -23,7 +23,7 @@ def project_serializers():
     apps.get_app_configs()  # every app's modules are imported by then (their urls import their APIs)
     from weaver import urls  # noqa: F401
 
-    ours = ("networks.", "funds.", "clusters.", "surveys.", "accounts.", "weaver.")
+    ours = ("networks.", "funds.", "clusters.", "surveys.", "accounts.", "weaver.", "multiscale.")
     return {
         f"{c.__module__}.{c.__qualname__}": c
         for c in subclasses(serializers.Serializer)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MultiscaleConfig(AppConfig):
+    name = "multiscale"
+    verbose_name = "Multiscalar networks"
