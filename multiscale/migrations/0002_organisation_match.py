@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('multiscale', '0001_initial'),
-        ('networks', '0011_role_guardian'),
+        ('networks', '0012_role_guardian'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

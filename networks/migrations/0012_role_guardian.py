@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('networks', '0010_relationship_reports'),
+        ('networks', '0011_network_visibility_settings'),
     ]
 
     operations = [
