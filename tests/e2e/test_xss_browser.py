@@ -19,6 +19,8 @@ from playwright.sync_api import Error as PlaywrightError
 
 from clusters.models import ClusterParticipant, ClusterSession, FollowUp, LearningCluster, PeerAssist
 from funds.models import Fund, Proposal, ReviewAssignment, Round
+from multiscale.models import Prospect
+from multiscale.services import prospect_create
 from networks import snapshots
 from networks.importing import import_batch_create
 from networks.management.commands.seed_demo import SLUG
@@ -155,10 +157,19 @@ def _values(network: Network, user, round: Round) -> dict[tuple[str, str], objec
         ("surveys", "pk"): Campaign.objects.filter(network=network).order_by("pk").first().pk,
         ("survey", "campaign_pk"): (survey_invitation := _survey_invitation(network, user)).campaign_id,
         ("<int:campaign_pk>", "token"): survey_invitation.token,
+        ("prospects", "pk"): _prospect(network).pk,
         ("reset", "uidb64"): "MQ",
         ("<uidb64>", "token"): "set-password",
         ("invitations", "token"): invitation.token,
     }
+
+
+def _prospect(network: Network) -> Prospect:
+    """A prospect of the network, the payload in its name (the demo has none)."""
+    coordinator = get_user_model().objects.get(username="coordinator")
+    return Prospect.objects.filter(network=network).first() or prospect_create(
+        user=coordinator, network=network, name=f"Prospect{PAYLOADS[0]}", why=Prospect.Why.choices[0][0]
+    )
 
 
 def _survey_invitation(network: Network, user) -> Invitation:
